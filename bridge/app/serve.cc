@@ -1,0 +1,137 @@
+// `kbridge serve`: wires the components together and runs them until a signal arrives.
+//
+// Start-up order: config → logging → Kafka admin and catalog (retried until Kafka answers) →
+// listeners → the ready line on stdout. Shutdown runs in reverse.
+
+#include "app/serve.h"
+
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "app/admin_handler.h"
+#include "common/clock.h"
+#include "common/executor.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "kafka/admin.h"
+#include "kafka/catalog_log.h"
+#include "kinesis/dispatcher.h"
+#include "streams/catalog.h"
+
+namespace kbridge::app {
+namespace {
+
+void setUpLogging(const config::LogConfig& log) {
+  auto logger = spdlog::stderr_logger_mt("kbridge");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log.level));
+  if (log.json) {
+    spdlog::set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%v"})",
+        spdlog::pattern_time_type::utc);
+  }
+}
+
+// Blocks SIGINT and SIGTERM in every thread started after this call; waitForSignal takes them.
+sigset_t blockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+// Waits for a stop signal for up to `timeout`; true when one arrived.
+bool signalWithin(const sigset_t& set, std::chrono::milliseconds timeout) {
+  timespec ts{static_cast<time_t>(timeout.count() / 1000),
+              static_cast<long>((timeout.count() % 1000) * 1'000'000)};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+}  // namespace
+
+int serve(const std::string& configPath) {
+  const sigset_t stopSignals = blockStopSignals();
+  config::ConfigErrors errors;
+  auto config = config::loadConfig(configPath, errors);
+  if (!config) {
+    for (const auto& e : errors.errors) std::cerr << "config error: " << e << "\n";
+    return 2;
+  }
+  setUpLogging(config->log);
+  spdlog::info("kbridge starting; Kafka at {}", config->kafka.bootstrapServers);
+
+  try {
+    SystemClock clock;
+    auto admin = kafka::makeRdKafkaAdmin(config->kafka);
+    streams::Catalog catalog(kafka::makeKafkaCatalogLog(config->kafka),
+                             std::chrono::milliseconds(config->kafka.requestTimeoutMs));
+    for (;;) {
+      auto started = catalog.start();
+      if (started) break;
+      catalog.stop();
+      spdlog::warn("cannot load the catalog from Kafka ({}); retrying", started.error().message);
+      if (signalWithin(stopSignals, std::chrono::seconds(2))) return 0;
+    }
+
+    ThreadPool control(4);
+    kinesis::Services services;
+    services.config = config;
+    services.catalog = &catalog;
+    services.admin = admin.get();
+    services.clock = &clock;
+    services.control = &control;
+    kinesis::Dispatcher dispatcher(services);
+    std::atomic<bool> ready{false};
+    AdminHandler adminHandler(ready);
+
+    http::IoRuntime io(config->kinesis.threads);
+    http::ListenerOptions kinesisOptions;
+    kinesisOptions.host = config->kinesis.listen.host;
+    kinesisOptions.port = config->kinesis.listen.port;
+    kinesisOptions.maxBodyBytes = config->kinesis.maxBodyBytes;
+    http::Listener kinesisListener(io, kinesisOptions, dispatcher);
+    std::unique_ptr<http::Listener> adminListener;
+    if (config->admin.enabled) {
+      http::ListenerOptions adminOptions;
+      adminOptions.host = config->admin.listen.host;
+      adminOptions.port = config->admin.listen.port;
+      adminOptions.maxBodyBytes = 64 * 1024;
+      adminListener = std::make_unique<http::Listener>(io, adminOptions, adminHandler);
+    }
+    io.run();
+    ready = true;
+
+    auto url = [](const std::string& host, std::uint16_t port) {
+      const bool v6 = host.find(':') != std::string::npos;
+      return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    };
+    std::cout << "kbridge ready kinesis=" << url(kinesisOptions.host, kinesisListener.port());
+    if (adminListener) {
+      std::cout << " admin=" << url(config->admin.listen.host, adminListener->port());
+    }
+    std::cout << std::endl;
+
+    while (!signalWithin(stopSignals, std::chrono::seconds(3600))) {
+    }
+    spdlog::info("kbridge stopping");
+    ready = false;
+    kinesisListener.close();
+    if (adminListener) adminListener->close();
+    io.stop();
+    catalog.stop();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace kbridge::app

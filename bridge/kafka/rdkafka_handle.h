@@ -1,0 +1,45 @@
+#pragma once
+// RAII ownership of librdkafka handles and the one place that turns kbridge's KafkaConfig into a
+// librdkafka configuration. Internal to kafka/: nothing outside this folder includes librdkafka.
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "kafka/errors.h"
+
+namespace kbridge::kafka {
+
+struct RdKafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+
+using RdKafkaPtr = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
+using RdConfPtr = std::unique_ptr<rd_kafka_conf_t, RdKafkaDeleter>;
+using RdQueuePtr = std::unique_ptr<rd_kafka_queue_t, RdKafkaDeleter>;
+using RdEventPtr = std::unique_ptr<rd_kafka_event_t, RdKafkaDeleter>;
+using RdAdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, RdKafkaDeleter>;
+using RdPartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaDeleter>;
+
+using ConfOverrides = std::vector<std::pair<std::string, std::string>>;
+
+// bootstrap.servers and kafka.rdkafka.* from the config, then `overrides` (kbridge's own settings
+// that users may not change, e.g. enable.idempotence for the producer), and a log callback into
+// spdlog. Throws std::runtime_error on an invalid property: called at start-up only.
+RdConfPtr makeRdKafkaConf(const config::KafkaConfig& config, const ConfOverrides& overrides);
+
+// Creates a client handle; throws std::runtime_error on failure (start-up only).
+RdKafkaPtr makeRdKafkaClient(rd_kafka_type_t type, RdConfPtr conf);
+
+}  // namespace kbridge::kafka

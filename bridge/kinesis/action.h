@@ -1,0 +1,61 @@
+#pragma once
+// What a Kinesis action is: a name (the part of X-Amz-Target after "Kinesis_20131202."), its input
+// shape, and a function that runs it and answers through a callback. Actions are listed once, in
+// kinesis/action_table.cc (STYLE.md rule 7); each lives in its own file under kinesis/actions/.
+//
+// An action receives the validated, normalized input and must call `reply` exactly once, from any
+// thread. Actions that block on Kafka (the control plane) hand their work to services.control.
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/executor.h"
+#include "config/config.h"
+#include "kinesis/codec.h"
+#include "kinesis/shape.h"
+
+namespace kbridge::kafka {
+class KafkaAdmin;
+}
+namespace kbridge::streams {
+class Catalog;
+}
+
+namespace kbridge::kinesis {
+
+// The long-lived collaborators actions use. Owned by the application; outlive every request.
+struct Services {
+  std::shared_ptr<const config::Config> config;
+  streams::Catalog* catalog = nullptr;
+  kafka::KafkaAdmin* admin = nullptr;
+  const Clock* clock = nullptr;
+  Executor* control = nullptr;  // may block (Kafka admin, catalog writes)
+};
+
+using Reply = std::function<void(ApiResult<Json>)>;
+
+struct ActionCall {
+  Json input;  // validated and normalized by validateInput
+  WireFormat format = WireFormat::kJson;
+  Services* services = nullptr;
+  Reply reply;
+};
+
+using ActionFn = void (*)(ActionCall call);
+
+struct ActionEntry {
+  std::string_view name;
+  ActionFn run;  // nullptr: in the Kinesis API but not implemented by this version
+};
+
+// Looks up an operation by name (case-sensitive); nullptr when Kinesis has no such operation.
+const ActionEntry* findAction(std::string_view name);
+
+// Runs `work` on the control executor and replies with its result: the shape of every control-plane
+// action.
+void runOnControl(ActionCall call, ApiResult<Json> (*work)(const Json& input, WireFormat format,
+                                                           Services& services));
+
+}  // namespace kbridge::kinesis

@@ -1,0 +1,22 @@
+#pragma once
+// Entry points of the implemented Kinesis actions, one per file in this folder; listed in
+// kinesis/action_table.cc.
+
+#include "kinesis/action.h"
+
+namespace kbridge::kinesis::actions {
+
+void addTagsToStream(ActionCall call);
+void createStream(ActionCall call);
+void decreaseStreamRetentionPeriod(ActionCall call);
+void deleteStream(ActionCall call);
+void describeLimits(ActionCall call);
+void describeStream(ActionCall call);
+void describeStreamSummary(ActionCall call);
+void increaseStreamRetentionPeriod(ActionCall call);
+void listShards(ActionCall call);
+void listStreams(ActionCall call);
+void listTagsForStream(ActionCall call);
+void removeTagsFromStream(ActionCall call);
+
+}  // namespace kbridge::kinesis::actions

@@ -1,0 +1,52 @@
+#pragma once
+// Helpers shared by the stream-management actions: resolving StreamName/StreamARN, fetching a
+// stream from the catalog with Kinesis's not-found wording, rendering shards and summaries, and
+// paging tokens.
+
+#include <optional>
+#include <string>
+
+#include "kinesis/action.h"
+#include "kinesis/errors.h"
+#include "streams/stream_meta.h"
+
+namespace kbridge::kinesis::actions {
+
+// The stream an input names through StreamName or StreamARN (both may be given if they agree).
+ApiResult<std::string> streamNameOf(const Json& input, const Services& services);
+
+// Syncs the catalog (so changes made through any instance are seen) and returns the stream, or
+// ResourceNotFoundException "Stream X under account Y not found.".
+ApiResult<streams::StreamMeta> loadStream(const std::string& name, Services& services);
+
+// ResourceInUseException unless the stream is ACTIVE.
+ApiStatus requireActive(const streams::StreamMeta& meta, const Services& services);
+
+std::string streamArn(const std::string& name, const config::Config& config);
+ApiError streamNotFound(const std::string& name, const config::Config& config);
+
+Json shardJson(const streams::ShardMeta& shard);
+Json modeDetailsJson(const streams::StreamMeta& meta);
+Json enhancedMonitoringJson(const streams::StreamMeta& meta);
+
+// Opaque paging tokens for ListStreams/ListShards: the resume point, the stream's creation time,
+// and the issue time; valid for 300 s like Kinesis's.
+struct PageToken {
+  std::string kind;    // "streams" | "shards"
+  std::string stream;  // shards: the stream
+  std::int64_t streamCreated = 0;
+  std::string after;   // exclusive resume key
+  std::int64_t issuedMs = 0;
+  int limit = 0;       // the page size the first call asked for (0 = default)
+};
+std::string encodePageToken(const PageToken& token);
+// InvalidArgumentException for a token that does not decode or is of another kind;
+// ExpiredNextTokenException past 300 s.
+ApiResult<PageToken> decodePageToken(const std::string& text, std::string_view kind,
+                                     std::int64_t nowMs);
+
+// Validates tag keys/values as Kinesis does for AddTagsToStream/CreateStream.
+ApiStatus checkTagCharacters(const std::string& stream, const std::vector<std::string>& strings,
+                             const config::Config& config, bool removing);
+
+}  // namespace kbridge::kinesis::actions

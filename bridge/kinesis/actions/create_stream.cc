@@ -1,0 +1,116 @@
+// CreateStream: a stream is a Kafka topic with one partition per shard (DESIGN.md §3). The topic
+// is created first, so that the broker decides races between instances (TOPIC_ALREADY_EXISTS →
+// ResourceInUseException); the catalog record follows. The call returns when the stream is ACTIVE.
+
+#include "kinesis/actions/actions.h"
+#include "kinesis/actions/common.h"
+#include "kinesis/kafka_error_mapping.h"
+#include "kafka/admin.h"
+#include "streams/catalog.h"
+#include "streams/sequence_number.h"
+
+namespace kbridge::kinesis::actions {
+namespace {
+
+using streams::StreamMeta;
+
+ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) {
+  const auto& config = *services.config;
+  const std::string name = input.at("StreamName").get<std::string>();
+  const bool onDemand = input.contains("StreamModeDetails") &&
+                        input["StreamModeDetails"].value("StreamMode", "") == "ON_DEMAND";
+  int shardCount = config.streams.onDemandShardCount;
+  if (!onDemand) {
+    if (!input.contains("ShardCount")) {
+      return apiError(ErrorType::kValidation,
+                      validationMessage({constraintFailure("null", "shardCount",
+                                                           "Member must not be null")}));
+    }
+    shardCount = input["ShardCount"].get<int>();
+  }
+  std::map<std::string, std::string> tags;
+  if (input.contains("Tags")) {
+    std::vector<std::string> strings;
+    for (const auto& [k, v] : input["Tags"].items()) {
+      tags[k] = v.get<std::string>();
+      strings.push_back(k);
+      strings.push_back(tags[k]);
+    }
+    if (auto ok = checkTagCharacters(name, strings, config, false); !ok) return fail(ok.error());
+  }
+  if (static_cast<std::uint64_t>(shardCount) > streams::kMaxShardIndex + 1) {
+    return apiError(ErrorType::kInvalidArgument,
+                    "kbridge supports at most " + std::to_string(streams::kMaxShardIndex + 1) +
+                        " shards per stream.");
+  }
+
+  std::lock_guard writeLock(services.catalog->writeMutex());
+  if (auto synced = services.catalog->sync(); !synced) return fail(toApiError(synced.error()));
+  if (services.catalog->find(name)) {
+    return apiError(ErrorType::kResourceInUse, "Stream " + name + " under account " +
+                                                   config.kinesis.accountId + " already exists.");
+  }
+  int openShards = 0;
+  int onDemandStreams = 0;
+  for (const auto& s : services.catalog->list()) {
+    openShards += s.openShardCount();
+    onDemandStreams += s.mode == streams::StreamMode::kOnDemand ? 1 : 0;
+  }
+  if (onDemand && onDemandStreams + 1 > config.streams.onDemandStreamLimit) {
+    return apiError(ErrorType::kLimitExceeded,
+                    "This request would exceed the on-demand stream limit for the account " +
+                        config.kinesis.accountId + " in " + config.kinesis.region +
+                        ". Current on-demand stream count: " + std::to_string(onDemandStreams) +
+                        ". Limit: " + std::to_string(config.streams.onDemandStreamLimit) + ".");
+  }
+  if (openShards + shardCount > config.streams.shardLimit) {
+    return apiError(
+        ErrorType::kLimitExceeded,
+        "This request would exceed the shard limit for the account " + config.kinesis.accountId +
+            " in " + config.kinesis.region + ". Current shard count for the account: " +
+            std::to_string(openShards) + ". Limit: " + std::to_string(config.streams.shardLimit) +
+            ". Number of additional shards that would have resulted from this request: " +
+            std::to_string(shardCount) +
+            ". Refer to the AWS Service Limits page "
+            "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current "
+            "limits and how to request higher limits.");
+  }
+
+  StreamMeta meta;
+  meta.name = name;
+  meta.topic = config.kafka.topicPrefix + name;
+  meta.creationTimeMs = services.clock->nowMillis();
+  meta.generation = static_cast<std::uint64_t>(meta.creationTimeMs);
+  meta.status = streams::StreamStatus::kActive;
+  meta.mode = onDemand ? streams::StreamMode::kOnDemand : streams::StreamMode::kProvisioned;
+  meta.retentionHours = config.streams.defaultRetentionHours;
+  meta.shards = streams::initialShards(shardCount, meta.generation);
+  meta.tags = std::move(tags);
+
+  const std::int64_t retentionMs = std::int64_t{meta.retentionHours} * 3'600'000;
+  auto created = services.admin->createTopic(
+      meta.topic, shardCount, config.kafka.replicationFactor,
+      {{"retention.ms", std::to_string(retentionMs)},
+       {"cleanup.policy", "delete"},
+       {"message.timestamp.type", "LogAppendTime"}});
+  if (!created) {
+    if (created.error().kind == kafka::KafkaErrorKind::kTopicAlreadyExists) {
+      return apiError(ErrorType::kResourceInUse, "Stream " + name + " under account " +
+                                                     config.kinesis.accountId +
+                                                     " already exists.");
+    }
+    return fail(toApiError(created.error()));
+  }
+  if (auto put = services.catalog->put(meta); !put) {
+    // Without a catalog record the topic is unreachable as a stream: take it back.
+    (void)services.admin->deleteTopic(meta.topic);
+    return fail(toApiError(put.error()));
+  }
+  return Json::object();
+}
+
+}  // namespace
+
+void createStream(ActionCall call) { runOnControl(std::move(call), &createStream); }
+
+}  // namespace kbridge::kinesis::actions

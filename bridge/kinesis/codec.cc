@@ -1,0 +1,300 @@
+#include "kinesis/codec.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <exception>
+#include <vector>
+
+namespace kbridge::kinesis {
+
+namespace {
+
+// Deeper CBOR than this is refused before nlohmann's recursive CBOR reader sees it: no Kinesis
+// shape nests beyond a handful of levels, and unbounded recursion would overflow the stack.
+constexpr std::size_t kMaxCborDepth = 64;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+// Walks the CBOR item structure without recursion, (1) refusing nesting deeper than
+// kMaxCborDepth, which nlohmann's recursive reader would turn into a stack overflow, and (2)
+// removing tag headers: nlohmann rejects tags 0-5 outright, yet the Java SDK sends every
+// timestamp as tag 1 (epoch time) + number. When tags are found, `*untagged` receives the body
+// without them. Malformed input is left for nlohmann to reject: it cannot get deeper than the
+// prefix checked here. Returns false when the input nests too deeply.
+bool scanCbor(std::string_view body, std::string* untagged) {
+  struct Frame {
+    std::uint64_t remaining;  // items still expected; ignored when indefinite
+    bool indefinite;
+  };
+  std::vector<Frame> stack;
+  std::size_t pos = 0;
+  std::size_t copiedUpTo = 0;  // body[0, copiedUpTo) is already in *untagged
+  bool tagged = false;
+  auto finish = [&] {
+    if (tagged) untagged->append(body.substr(copiedUpTo));
+    return true;
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(body.data());
+  while (pos < body.size()) {
+    const std::size_t itemStart = pos;
+    const unsigned major = p[pos] >> 5;
+    const unsigned info = p[pos] & 0x1f;
+    ++pos;
+    std::uint64_t arg = 0;
+    bool indefinite = false;
+    if (info < 24) {
+      arg = info;
+    } else if (info <= 27) {
+      const std::size_t n = std::size_t{1} << (info - 24);
+      if (body.size() - pos < n) return finish();
+      for (std::size_t i = 0; i < n; ++i) arg = (arg << 8) | p[pos + i];
+      pos += n;
+    } else if (info == 31) {
+      indefinite = true;
+    } else {
+      return finish();  // reserved additional information: malformed
+    }
+
+    bool itemDone = false;
+    switch (major) {
+      case 0:
+      case 1:
+        itemDone = true;
+        break;
+      case 2:
+      case 3:
+        if (indefinite) {
+          stack.push_back({0, true});
+        } else {
+          if (body.size() - pos < arg) return finish();
+          pos += static_cast<std::size_t>(arg);
+          itemDone = true;
+        }
+        break;
+      case 4:
+      case 5:
+        if (indefinite) {
+          stack.push_back({0, true});
+        } else if (arg == 0) {
+          itemDone = true;
+        } else {
+          const std::uint64_t items =
+              major == 5 ? (arg > UINT64_MAX / 2 ? UINT64_MAX : arg * 2) : arg;
+          stack.push_back({items, false});
+        }
+        break;
+      case 6:
+        // A tag only annotates the next item: drop its header and keep the item.
+        if (!tagged) {
+          tagged = true;
+          untagged->clear();
+        }
+        untagged->append(body.substr(copiedUpTo, itemStart - copiedUpTo));
+        copiedUpTo = pos;
+        continue;
+      case 7:
+        if (indefinite) {  // "break": ends the innermost indefinite container
+          if (stack.empty() || !stack.back().indefinite) return finish();
+          stack.pop_back();
+        }
+        itemDone = true;
+        break;
+    }
+    if (stack.size() > kMaxCborDepth) return false;
+    if (!itemDone) continue;
+    // One item finished: count it against the enclosing definite containers.
+    while (!stack.empty() && !stack.back().indefinite) {
+      if (--stack.back().remaining > 0) break;
+      stack.pop_back();
+    }
+    if (stack.empty()) break;  // top-level item complete; trailing bytes are nlohmann's to reject
+  }
+  return finish();
+}
+
+constexpr std::string_view kBase64Alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+constexpr std::array<int, 256> makeBase64Table() {
+  std::array<int, 256> t{};
+  for (auto& v : t) v = -1;
+  for (std::size_t i = 0; i < kBase64Alphabet.size(); ++i)
+    t[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<int>(i);
+  return t;
+}
+constexpr std::array<int, 256> kBase64Table = makeBase64Table();
+
+std::size_t utf8SequenceLength(unsigned char lead) {
+  if (lead >= 0xf0) return 4;
+  if (lead >= 0xe0) return 3;
+  if (lead >= 0xc0) return 2;
+  return 1;
+}
+
+}  // namespace
+
+std::size_t utf16Length(std::string_view utf8) {
+  // 4-byte sequences are surrogate pairs; continuation bytes add nothing.
+  std::size_t n = 0;
+  for (unsigned char c : utf8) {
+    if ((c & 0xc0) == 0x80) continue;
+    n += c >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+std::optional<WireFormat> wireFormatFor(std::string_view contentType) {
+  const auto semi = contentType.find(';');
+  const std::string_view mime = trim(contentType.substr(0, semi));
+  if (equalsIgnoreCase(mime, "application/x-amz-json-1.1") ||
+      equalsIgnoreCase(mime, "application/x-amz-json-1.0"))
+    return WireFormat::kJson;
+  if (equalsIgnoreCase(mime, kCborContentType)) return WireFormat::kCbor;
+  return std::nullopt;
+}
+
+std::string_view contentTypeOf(WireFormat format) {
+  return format == WireFormat::kCbor ? kCborContentType : kJsonContentType;
+}
+
+ApiResult<Json> decodeBody(std::string_view body, WireFormat format) {
+  // AWS answers bodies it cannot read with a bare SerializationException.
+  auto unreadable = [] { return apiError(ErrorType::kSerialization, ""); };
+  if (body.empty()) return unreadable();
+  Json tree;
+  try {
+    if (format == WireFormat::kCbor) {
+      std::string untagged;
+      if (!scanCbor(body, &untagged)) return unreadable();
+      const std::string_view input = untagged.empty() ? body : std::string_view(untagged);
+      tree = Json::from_cbor(input.begin(), input.end(), /*strict=*/true,
+                             /*allow_exceptions=*/false, Json::cbor_tag_handler_t::ignore);
+    } else {
+      tree = Json::parse(body.begin(), body.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
+    }
+  } catch (const std::exception&) {
+    return unreadable();
+  }
+  if (tree.is_discarded() || !tree.is_object()) return unreadable();
+  return tree;
+}
+
+std::string encodeBody(const Json& tree, WireFormat format) {
+  try {
+    if (format == WireFormat::kCbor) {
+      std::string out;
+      Json::to_cbor(tree, out);
+      return out;
+    }
+    return tree.dump(-1, ' ', false, Json::error_handler_t::replace);
+  } catch (const std::exception&) {
+    // Only allocation failure is left; an empty body is the least harmful answer.
+    return {};
+  }
+}
+
+Json blobValue(std::string_view bytes, WireFormat format) {
+  if (format == WireFormat::kCbor)
+    return Json::binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+  return base64Encode(bytes);
+}
+
+Json timestampValue(std::int64_t epochMillis, WireFormat format) {
+  if (format == WireFormat::kCbor) return epochMillis;
+  if (epochMillis % 1000 == 0) return epochMillis / 1000;
+  // IEEE division is correctly rounded, so the quotient is the double nearest to the decimal
+  // value with three fraction digits, and nlohmann prints the shortest round-trip form of it.
+  return static_cast<double>(epochMillis) / 1000.0;
+}
+
+std::string base64Encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out += kBase64Alphabet[v >> 18];
+    out += kBase64Alphabet[(v >> 12) & 63];
+    out += kBase64Alphabet[(v >> 6) & 63];
+    out += kBase64Alphabet[v & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    const std::uint32_t v = p[i] << 16;
+    out += kBase64Alphabet[v >> 18];
+    out += kBase64Alphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (rest == 2) {
+    const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
+    out += kBase64Alphabet[v >> 18];
+    out += kBase64Alphabet[(v >> 12) & 63];
+    out += kBase64Alphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view text, std::string* whyNot) {
+  auto reject = [&](std::string reason) -> std::optional<std::string> {
+    if (whyNot) *whyNot = std::move(reason);
+    return std::nullopt;
+  };
+  // The checks and their order are Coral's (as kinesalite records them): length first, then the
+  // first character outside the alphabet (or an '=' followed by anything but '='), then the
+  // canonical form of the tail.
+  const std::size_t length = utf16Length(text);
+  if (length % 4 != 0)
+    return reject("Base64 encoded length is expected a multiple of 4 bytes but found: " +
+                  std::to_string(length));
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool padBeforeData = c == '=' && i + 1 < text.size() && text[i + 1] != '=';
+    if ((c != '=' && kBase64Table[c] < 0) || padBeforeData) {
+      const std::size_t n = std::min(utf8SequenceLength(c), text.size() - i);
+      return reject("Invalid Base64 character: '" + std::string(text.substr(i, n)) + "'");
+    }
+  }
+  std::size_t pads = 0;
+  while (pads < text.size() && text[text.size() - 1 - pads] == '=') ++pads;
+  const std::string_view data = text.substr(0, text.size() - pads);
+  constexpr std::string_view kBadTail = "Invalid last non-pad Base64 character dectected";
+  if (pads > 2) return reject(std::string(kBadTail));
+  if (pads > 0) {
+    // The bits of the last character that do not make a whole byte must be zero.
+    const int last = kBase64Table[static_cast<unsigned char>(data.back())];
+    const int unused = pads == 1 ? 0x3 : 0xf;
+    if ((last & unused) != 0) return reject(std::string(kBadTail));
+  }
+
+  std::string out;
+  out.reserve(data.size() / 4 * 3 + 2);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char ch : data) {
+    acc = (acc << 6) | static_cast<std::uint32_t>(kBase64Table[static_cast<unsigned char>(ch)]);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+}  // namespace kbridge::kinesis

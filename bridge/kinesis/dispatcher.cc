@@ -1,0 +1,124 @@
+#include "kinesis/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <random>
+
+#include "kinesis/model.h"
+
+namespace kbridge::kinesis {
+namespace {
+
+constexpr std::string_view kServicePrefix = "Kinesis_20131202";
+
+std::string requestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+http::Response encoded(int status, const Json& body, WireFormat format) {
+  http::Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", std::string(contentTypeOf(format)));
+  r.headers.emplace_back("x-amzn-RequestId", requestId());
+  r.body = encodeBody(body, format);
+  return r;
+}
+
+// AWS answers requests it cannot attribute to an operation with a small XML document.
+http::Response xmlError(int status, std::string_view type, std::string_view message) {
+  http::Response r;
+  r.status = status;
+  r.headers.emplace_back("x-amzn-RequestId", requestId());
+  if (message.empty()) {
+    r.body = "<" + std::string(type) + "/>\n";
+  } else {
+    r.body = "<" + std::string(type) + ">\n  <Message>" + std::string(message) + "</Message>\n</" +
+             std::string(type) + ">\n";
+  }
+  return r;
+}
+
+}  // namespace
+
+http::Response errorResponse(const ApiError& error, WireFormat format) {
+  Json body{{"__type", errorTypeName(error.type)}};
+  if (!error.message.empty()) body["message"] = error.message;
+  auto r = encoded(httpStatus(error.type), body, format);
+  r.headers.emplace_back("x-amzn-ErrorType", std::string(errorTypeName(error.type)));
+  return r;
+}
+
+void Dispatcher::handle(http::Request request, http::Respond respond) {
+  if (request.method != "POST") {
+    return respond(xmlError(403, "AccessDeniedException",
+                            "Unable to determine service/operation name to be authorized"));
+  }
+  const auto contentType = request.header("Content-Type");
+  const auto format = wireFormatFor(contentType);
+
+  const auto target = request.header("X-Amz-Target");
+  const auto dot = target.find('.');
+  const auto service = target.substr(0, dot);
+  const auto operation = dot == std::string_view::npos ? std::string_view{} : target.substr(dot + 1);
+  const ActionEntry* action = service == kServicePrefix ? findAction(operation) : nullptr;
+
+  if (request.body.empty()) {
+    auto f = format.value_or(WireFormat::kJson);
+    return respond(errorResponse(
+        {action ? ErrorType::kSerialization : ErrorType::kUnknownOperation, ""}, f));
+  }
+  if (!format) {
+    if (service.empty() || operation.empty()) {
+      return respond(xmlError(403, "AccessDeniedException",
+                              "Unable to determine service/operation name to be authorized"));
+    }
+    return respond(xmlError(404, "UnknownOperationException", ""));
+  }
+  auto decoded = decodeBody(request.body, *format);
+  if (!decoded) return respond(errorResponse(decoded.error(), *format));
+  if (!action) return respond(errorResponse({ErrorType::kUnknownOperation, ""}, *format));
+  if (!action->run) {
+    return respond(errorResponse(
+        {ErrorType::kUnknownOperation,
+         "kbridge does not implement " + std::string(operation) + " yet."},
+        *format));
+  }
+  const Shape* shape = inputShapeFor(action->name);
+  auto input = shape ? validateInput(*decoded, *shape, *format) : ApiResult<Json>(std::move(*decoded));
+  if (!input) return respond(errorResponse(input.error(), *format));
+
+  ActionCall call;
+  call.input = std::move(*input);
+  call.format = *format;
+  call.services = &services_;
+  const auto fmt = *format;
+  const std::string name(action->name);
+  call.reply = [respond = std::move(respond), fmt, name](ApiResult<Json> result) {
+    if (!result) {
+      if (httpStatus(result.error().type) >= 500) {
+        spdlog::warn("{} failed: {} {}", name, errorTypeName(result.error().type),
+                     result.error().message);
+      }
+      return respond(errorResponse(result.error(), fmt));
+    }
+    respond(encoded(200, *result, fmt));
+  };
+  action->run(std::move(call));
+}
+
+void runOnControl(ActionCall call, ApiResult<Json> (*work)(const Json&, WireFormat, Services&)) {
+  Services* services = call.services;
+  services->control->post([call = std::move(call), work]() mutable {
+    call.reply(work(call.input, call.format, *call.services));
+  });
+}
+
+}  // namespace kbridge::kinesis

@@ -1,0 +1,100 @@
+#include "streams/catalog.h"
+
+#include <spdlog/spdlog.h>
+
+namespace kbridge::streams {
+
+using kafka::KafkaStatus;
+
+Catalog::Catalog(std::unique_ptr<kafka::CatalogLog> log, std::chrono::milliseconds timeout)
+    : log_(std::move(log)), timeout_(timeout) {}
+
+Catalog::~Catalog() { stop(); }
+
+KafkaStatus Catalog::start() {
+  if (auto s = log_->ensureTopic(); !s) return s;
+  log_->startReading([this](const kafka::CatalogRecord& r) { apply(r); },
+                     [this](std::int64_t p) { advance(p); });
+  started_ = true;
+  return sync();
+}
+
+void Catalog::stop() {
+  if (started_) log_->stop();
+  started_ = false;
+}
+
+std::optional<StreamMeta> Catalog::find(const std::string& name) const {
+  std::shared_lock lock(mapMutex_);
+  auto it = streams_.find(name);
+  if (it == streams_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<StreamMeta> Catalog::list() const {
+  std::shared_lock lock(mapMutex_);
+  std::vector<StreamMeta> out;
+  out.reserve(streams_.size());
+  for (const auto& [_, meta] : streams_) out.push_back(meta);
+  return out;
+}
+
+KafkaStatus Catalog::sync() {
+  auto end = log_->endOffset();
+  if (!end) return fail(end.error());
+  return waitApplied(*end);
+}
+
+KafkaStatus Catalog::put(const StreamMeta& meta) {
+  auto offset = log_->append(meta.name, toCatalogJson(meta).dump());
+  if (!offset) return fail(offset.error());
+  return waitApplied(*offset + 1);
+}
+
+KafkaStatus Catalog::erase(const std::string& name) {
+  auto offset = log_->append(name, std::nullopt);
+  if (!offset) return fail(offset.error());
+  return waitApplied(*offset + 1);
+}
+
+void Catalog::apply(const kafka::CatalogRecord& record) {
+  std::unique_lock lock(mapMutex_);
+  if (!record.value) {
+    streams_.erase(record.key);
+    return;
+  }
+  nlohmann::json doc = nlohmann::json::parse(*record.value, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    spdlog::warn("catalog: record at offset {} (key {}) is not JSON; ignored", record.offset,
+                 record.key);
+    return;
+  }
+  if (doc.value("kind", "") != "stream") return;  // other kinds belong to later versions
+  auto meta = fromCatalogJson(doc);
+  if (!meta || meta->name != record.key) {
+    spdlog::warn("catalog: record at offset {} (key {}) is not a valid stream; ignored",
+                 record.offset, record.key);
+    return;
+  }
+  streams_[record.key] = std::move(*meta);
+}
+
+void Catalog::advance(std::int64_t position) {
+  {
+    std::lock_guard lock(positionMutex_);
+    if (position <= position_) return;
+    position_ = position;
+  }
+  positionChanged_.notify_all();
+}
+
+KafkaStatus Catalog::waitApplied(std::int64_t offset) {
+  std::unique_lock lock(positionMutex_);
+  if (!positionChanged_.wait_for(lock, timeout_, [&] { return position_ >= offset; })) {
+    return fail(kafka::KafkaError{kafka::KafkaErrorKind::kTimedOut, 0,
+                                  "catalog reader did not reach offset " + std::to_string(offset)});
+  }
+  return {};
+}
+
+}  // namespace kbridge::streams

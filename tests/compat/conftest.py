@@ -1,0 +1,8 @@
+"""pytest wiring for tests/compat: the shared harness lives in tests/support."""
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+
+from kbridge_harness import (  # noqa: E402,F401  (fixtures and hooks are found by name)
+    kafka_bootstrap, kbridge, kbridge_factory, pytest_runtest_makereport, pytest_sessionfinish)

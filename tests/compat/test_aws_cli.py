@@ -1,0 +1,103 @@
+"""AWS CLI v2 (the Debian package, /usr/bin/aws) against kbridge: the stream control plane."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from kbridge_harness import (DUMMY_CREDENTIALS, expected_hash_ranges, kafka_topic,
+                             kafka_topic_exists, shard_id, stream_arn, unique_name, wait_for)
+
+HOURS_MS = 3600 * 1000
+
+
+@pytest.fixture(scope="module")
+def aws(kbridge, tmp_path_factory):
+    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
+    home = tmp_path_factory.mktemp("aws-home")
+    env = dict(os.environ)
+    env.update(DUMMY_CREDENTIALS)
+    env.update({
+        # Nothing from the user's ~/.aws may change what the CLI sends.
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_PAGER": "",
+        "AWS_MAX_ATTEMPTS": "2",
+        "HOME": str(home),
+    })
+    env.pop("AWS_PROFILE", None)
+    version = subprocess.run([cli, "--version"], env=env, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("aws-cli/2."), version
+
+    def run(*args, check=True):
+        cmd = [cli, "kinesis", *args, "--endpoint-url", kbridge.endpoint, "--output", "json"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        if check:
+            assert proc.returncode == 0, f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}"
+        return proc
+
+    def run_json(*args):
+        out = run(*args).stdout
+        return json.loads(out) if out.strip() else None
+
+    run.json = run_json
+    return run
+
+
+def test_stream_lifecycle(aws, kafka_bootstrap):
+    name = unique_name("cli")
+    aws("create-stream", "--stream-name", name, "--shard-count", "3")
+
+    def active():
+        summary = aws.json("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"]
+        return summary if summary["StreamStatus"] == "ACTIVE" else None
+
+    summary = wait_for(active, timeout=30, what=f"{name} ACTIVE")
+    assert summary["StreamName"] == name
+    assert summary["StreamARN"] == stream_arn(name)
+    assert summary["OpenShardCount"] == 3
+    assert summary["RetentionPeriodHours"] == 24
+
+    shards = aws.json("list-shards", "--stream-name", name)["Shards"]
+    assert [s["ShardId"] for s in shards] == [shard_id(i) for i in range(3)]
+    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+              for s in shards]
+    assert ranges == expected_hash_ranges(3)
+    assert all("StartingSequenceNumber" in s["SequenceNumberRange"] for s in shards)
+
+    assert name in aws.json("list-streams")["StreamNames"]
+
+    aws("add-tags-to-stream", "--stream-name", name, "--tags", "team=data,env=test")
+    tags = aws.json("list-tags-for-stream", "--stream-name", name)
+    assert {t["Key"]: t["Value"] for t in tags["Tags"]} == {"team": "data", "env": "test"}
+    assert tags["HasMoreTags"] is False
+
+    aws("increase-stream-retention-period", "--stream-name", name, "--retention-period-hours", "48")
+    summary = aws.json("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"]
+    assert summary["RetentionPeriodHours"] == 48
+    topic = wait_for(lambda: (t := kafka_topic(kafka_bootstrap, name)) and
+                     t["configs"]["retention.ms"] == str(48 * HOURS_MS) and t,
+                     timeout=10, what="retention.ms=172800000 in Kafka")
+    assert topic["partitions"] == 3
+
+    aws("decrease-stream-retention-period", "--stream-name", name, "--retention-period-hours", "24")
+    summary = aws.json("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"]
+    assert summary["RetentionPeriodHours"] == 24
+    wait_for(lambda: kafka_topic(kafka_bootstrap, name)["configs"]["retention.ms"] == str(24 * HOURS_MS),
+             timeout=10, what="retention.ms=86400000 in Kafka")
+
+    aws("delete-stream", "--stream-name", name)
+
+    def gone():
+        proc = aws("describe-stream-summary", "--stream-name", name, check=False)
+        return proc.returncode != 0 and "ResourceNotFoundException" in proc.stderr
+
+    wait_for(gone, timeout=30, what=f"{name} deleted")
+    wait_for(lambda: not kafka_topic_exists(kafka_bootstrap, name), timeout=30,
+             what=f"topic {name} deleted in Kafka")
+
+
+def test_describe_missing_stream_fails(aws):
+    proc = aws("describe-stream-summary", "--stream-name", unique_name("missing"), check=False)
+    assert proc.returncode in (254, 255), proc
+    assert "ResourceNotFoundException" in proc.stderr

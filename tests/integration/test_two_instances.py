@@ -1,0 +1,56 @@
+"""Two kbridge instances on one Kafka cluster share streams: they keep no state of their own."""
+from kbridge_harness import (expected_hash_ranges, kafka_topic, raw_call, shard_id, stream_arn,
+                             unique_name, wait_for)
+
+
+def describe_summary(endpoint, name):
+    return raw_call(endpoint, "DescribeStreamSummary", {"StreamName": name})
+
+
+def test_stream_created_through_one_is_described_through_the_other(kbridge_factory, kafka_bootstrap):
+    first = kbridge_factory.start(name="first")
+    second = kbridge_factory.start(name="second")
+    assert first.endpoint != second.endpoint
+    name = unique_name("two-instances")
+
+    status, _, body = raw_call(first.endpoint, "CreateStream", {"StreamName": name, "ShardCount": 2})
+    assert status == 200, body
+
+    def described_active():
+        status, _, body = describe_summary(second.endpoint, name)
+        if status == 200 and body["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE":
+            return body["StreamDescriptionSummary"]
+        return None
+
+    summary = wait_for(described_active, timeout=20, what=f"{name} ACTIVE through the second instance")
+    assert summary["StreamName"] == name
+    assert summary["StreamARN"] == stream_arn(name)
+    assert summary["OpenShardCount"] == 2
+    assert summary["RetentionPeriodHours"] == 24
+
+    status, _, body = raw_call(second.endpoint, "ListShards", {"StreamName": name})
+    assert status == 200, body
+    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+              for s in body["Shards"]]
+    assert [s["ShardId"] for s in body["Shards"]] == [shard_id(0), shard_id(1)]
+    assert ranges == expected_hash_ranges(2)
+
+    topic = kafka_topic(kafka_bootstrap, name)
+    assert topic is not None, f"no Kafka topic {name}"
+    assert topic["partitions"] == 2
+    assert topic["configs"]["retention.ms"] == str(24 * 3600 * 1000)
+    assert topic["configs"]["message.timestamp.type"] == "LogAppendTime"
+
+    # A duplicate create through the other instance loses the race decided by Kafka.
+    status, _, body = raw_call(second.endpoint, "CreateStream", {"StreamName": name, "ShardCount": 1})
+    assert status == 400
+    assert body["__type"].endswith("ResourceInUseException"), body
+
+    status, _, body = raw_call(second.endpoint, "DeleteStream", {"StreamName": name})
+    assert status == 200, body
+
+    def gone_from_first():
+        status, _, body = describe_summary(first.endpoint, name)
+        return status == 400 and body["__type"].endswith("ResourceNotFoundException")
+
+    wait_for(gone_from_first, timeout=20, what=f"{name} deleted as seen by the first instance")

@@ -1,0 +1,40 @@
+#include "streams/sequence_number.h"
+
+#include <gtest/gtest.h>
+
+namespace kbridge::streams {
+namespace {
+
+TEST(SequenceNumberTest, RoundTripsThroughDecimal) {
+  SequenceNumber s{1700000000123, 7, 123456789};
+  auto parsed = SequenceNumber::parse(s.toString());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, s);
+}
+
+TEST(SequenceNumberTest, ExtremesFitIn128Bits) {
+  SequenceNumber s{(std::uint64_t{1} << kGenerationBits) - 1, kMaxShardIndex, kMaxOffset};
+  EXPECT_EQ(s.toString(), "340282366920938463463374607431768211455");
+  EXPECT_EQ(SequenceNumber::parse(s.toString()), s);
+}
+
+TEST(SequenceNumberTest, GrowsWithOffsetWithinAShard) {
+  SequenceNumber a{5, 3, 10}, b{5, 3, 11};
+  EXPECT_LT(a.value(), b.value());
+}
+
+TEST(SequenceNumberTest, DiffersAcrossShardsAndGenerations) {
+  EXPECT_NE(SequenceNumber({5, 3, 10}).value(), SequenceNumber({5, 4, 10}).value());
+  EXPECT_NE(SequenceNumber({5, 3, 10}).value(), SequenceNumber({6, 3, 10}).value());
+}
+
+TEST(SequenceNumberTest, RejectsNonDecimal) {
+  EXPECT_FALSE(SequenceNumber::parse(""));
+  EXPECT_FALSE(SequenceNumber::parse("-1"));
+  EXPECT_FALSE(SequenceNumber::parse("12a"));
+  EXPECT_FALSE(SequenceNumber::parse("340282366920938463463374607431768211456"));  // 2^128
+  EXPECT_FALSE(SequenceNumber::parse(std::string(40, '1')));
+}
+
+}  // namespace
+}  // namespace kbridge::streams
