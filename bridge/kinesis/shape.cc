@@ -6,7 +6,15 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when sanitizers are on.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>

@@ -1,0 +1,277 @@
+// The Kinesis endpoint end to end, hermetically: HTTP request values in, wire responses out, with
+// the catalog and topic admin in memory and control-plane work run inline.
+
+#include "kinesis/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_kafka.h"
+#include "streams/catalog.h"
+
+namespace kbridge::kinesis {
+namespace {
+
+using testing::FakeKafkaAdmin;
+using testing::InMemoryCatalogLog;
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = std::make_unique<InMemoryCatalogLog>();
+    catalogLog_ = log.get();
+    catalog_ = std::make_unique<streams::Catalog>(std::move(log), std::chrono::milliseconds(100));
+    ASSERT_TRUE(catalog_->start());
+    auto config = std::make_shared<config::Config>();
+    config->streams.shardLimit = 20;
+    services_.config = config;
+    services_.catalog = catalog_.get();
+    services_.admin = &admin_;
+    services_.clock = &clock_;
+    services_.control = &inline_;
+    dispatcher_ = std::make_unique<Dispatcher>(services_);
+  }
+
+  http::Response send(std::string_view action, const std::string& body,
+                      std::string contentType = "application/x-amz-json-1.1",
+                      std::string method = "POST") {
+    http::Request request;
+    request.method = std::move(method);
+    request.target = "/";
+    request.headers = {{"Content-Type", contentType},
+                       {"X-Amz-Target", "Kinesis_20131202." + std::string(action)}};
+    request.body = body;
+    std::optional<http::Response> out;
+    dispatcher_->handle(std::move(request), [&](http::Response r) { out = std::move(r); });
+    EXPECT_TRUE(out) << "no response";
+    return out.value_or(http::Response{});
+  }
+
+  Json call(std::string_view action, const Json& body, int expectStatus = 200) {
+    auto r = send(action, body.dump());
+    EXPECT_EQ(r.status, expectStatus) << r.body;
+    return Json::parse(r.body);
+  }
+
+  static std::string header(const http::Response& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  InMemoryCatalogLog* catalogLog_ = nullptr;
+  std::unique_ptr<streams::Catalog> catalog_;
+  FakeKafkaAdmin admin_;
+  ManualClock clock_{1'700'000'000'000};
+  InlineExecutor inline_;
+  Services services_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, CreateDescribeDeleteRoundTrip) {
+  EXPECT_EQ(call("CreateStream", {{"StreamName", "s1"}, {"ShardCount", 3}}), Json::object());
+  ASSERT_TRUE(admin_.topics.count("s1"));
+  EXPECT_EQ(admin_.topics["s1"].partitions, 3);
+  EXPECT_EQ(admin_.topics["s1"].configs["retention.ms"], "86400000");
+  EXPECT_EQ(admin_.topics["s1"].configs["message.timestamp.type"], "LogAppendTime");
+
+  auto d = call("DescribeStream", {{"StreamName", "s1"}})["StreamDescription"];
+  EXPECT_EQ(d["StreamStatus"], "ACTIVE");
+  EXPECT_EQ(d["StreamARN"], "arn:aws:kinesis:us-east-1:000000000000:stream/s1");
+  EXPECT_EQ(d["Shards"].size(), 3u);
+  EXPECT_EQ(d["HasMoreShards"], false);
+  EXPECT_DOUBLE_EQ(d["StreamCreationTimestamp"].get<double>(), 1'700'000'000.0);
+
+  EXPECT_EQ(call("DeleteStream", {{"StreamName", "s1"}}), Json::object());
+  EXPECT_FALSE(admin_.topics.count("s1"));
+  auto missing = call("DescribeStreamSummary", {{"StreamName", "s1"}}, 400);
+  EXPECT_EQ(missing["__type"], "ResourceNotFoundException");
+  EXPECT_EQ(missing["message"], "Stream s1 under account 000000000000 not found.");
+}
+
+TEST_F(DispatcherTest, DuplicateCreateIsResourceInUseAndChangesNothing) {
+  call("CreateStream", {{"StreamName", "dup"}, {"ShardCount", 1}});
+  const auto records = catalogLog_->records.size();
+  auto e = call("CreateStream", {{"StreamName", "dup"}, {"ShardCount", 2}}, 400);
+  EXPECT_EQ(e["__type"], "ResourceInUseException");
+  EXPECT_EQ(e["message"], "Stream dup under account 000000000000 already exists.");
+  EXPECT_EQ(admin_.topics["dup"].partitions, 1);
+  EXPECT_EQ(catalogLog_->records.size(), records);
+}
+
+TEST_F(DispatcherTest, TopicCreatedElsewhereMeansResourceInUse) {
+  admin_.topics["raced"] = {1, {}};
+  auto e = call("CreateStream", {{"StreamName", "raced"}, {"ShardCount", 1}}, 400);
+  EXPECT_EQ(e["__type"], "ResourceInUseException");
+  EXPECT_TRUE(catalogLog_->records.empty());
+}
+
+TEST_F(DispatcherTest, ShardLimitIsEnforcedAcrossStreams) {
+  call("CreateStream", {{"StreamName", "a"}, {"ShardCount", 15}});
+  auto e = call("CreateStream", {{"StreamName", "b"}, {"ShardCount", 6}}, 400);
+  EXPECT_EQ(e["__type"], "LimitExceededException");
+  EXPECT_NE(e["message"].get<std::string>().find("Current shard count for the account: 15. Limit: 20."),
+            std::string::npos);
+  EXPECT_FALSE(admin_.topics.count("b"));
+  auto limits = call("DescribeLimits", Json::object());
+  EXPECT_EQ(limits["ShardLimit"], 20);
+  EXPECT_EQ(limits["OpenShardCount"], 15);
+}
+
+TEST_F(DispatcherTest, KafkaUnavailableIsRetriableAndLeavesNoCatalogRecord) {
+  admin_.failNext = kafka::KafkaError{kafka::KafkaErrorKind::kUnavailable, -195, "all brokers down"};
+  auto r = send("CreateStream", R"({"StreamName":"x","ShardCount":1})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Json::parse(r.body)["__type"], "ServiceUnavailable");
+  EXPECT_TRUE(catalogLog_->records.empty());
+}
+
+TEST_F(DispatcherTest, CatalogWriteFailureRollsTheTopicBack) {
+  catalogLog_->unavailable = true;
+  auto r = send("CreateStream", R"({"StreamName":"x","ShardCount":1})");
+  EXPECT_EQ(r.status, 503);
+  catalogLog_->unavailable = false;
+  EXPECT_FALSE(admin_.topics.count("x"));
+}
+
+TEST_F(DispatcherTest, RetentionChangesFollowKinesisRules) {
+  call("CreateStream", {{"StreamName", "r"}, {"ShardCount", 1}});
+  call("IncreaseStreamRetentionPeriod", {{"StreamName", "r"}, {"RetentionPeriodHours", 48}});
+  EXPECT_EQ(admin_.topics["r"].configs["retention.ms"], "172800000");
+  auto shorter = call("IncreaseStreamRetentionPeriod",
+                      {{"StreamName", "r"}, {"RetentionPeriodHours", 30}}, 400);
+  EXPECT_EQ(shorter["__type"], "InvalidArgumentException");
+  EXPECT_EQ(shorter["message"],
+            "Requested retention period (30 hours) for stream r can not be shorter than existing "
+            "retention period (48 hours). Use DecreaseRetentionPeriod API.");
+  auto tooShort = call("DecreaseStreamRetentionPeriod",
+                       {{"StreamName", "r"}, {"RetentionPeriodHours", 23}}, 400);
+  EXPECT_EQ(tooShort["message"],
+            "Minimum allowed retention period is 24 hours. Requested retention period (23 hours) "
+            "is too short.");
+  call("DecreaseStreamRetentionPeriod", {{"StreamName", "r"}, {"RetentionPeriodHours", 24}});
+  EXPECT_EQ(admin_.topics["r"].configs["retention.ms"], "86400000");
+  EXPECT_EQ(call("DescribeStreamSummary", {{"StreamName", "r"}})["StreamDescriptionSummary"]
+                ["RetentionPeriodHours"],
+            24);
+}
+
+TEST_F(DispatcherTest, TagsAddListRemove) {
+  call("CreateStream", {{"StreamName", "t"}, {"ShardCount", 1}});
+  call("AddTagsToStream", {{"StreamName", "t"}, {"Tags", {{"b", "2"}, {"a", "1"}, {"c", ""}}}});
+  auto page = call("ListTagsForStream", {{"StreamName", "t"}, {"Limit", 2}});
+  EXPECT_EQ(page["Tags"], Json::parse(R"([{"Key":"a","Value":"1"},{"Key":"b","Value":"2"}])"));
+  EXPECT_EQ(page["HasMoreTags"], true);
+  auto rest = call("ListTagsForStream", {{"StreamName", "t"}, {"ExclusiveStartTagKey", "b"}});
+  EXPECT_EQ(rest["Tags"], Json::parse(R"([{"Key":"c","Value":""}])"));
+  call("RemoveTagsFromStream", {{"StreamName", "t"}, {"TagKeys", {"a", "zzz"}}});
+  EXPECT_EQ(call("ListTagsForStream", {{"StreamName", "t"}})["Tags"].size(), 2u);
+  auto bad = call("AddTagsToStream", {{"StreamName", "t"}, {"Tags", {{"a%", "1"}}}}, 400);
+  EXPECT_EQ(bad["__type"], "InvalidArgumentException");
+  auto invalid = call("AddTagsToStream", {{"StreamName", "t"}, {"Tags", {{"a*", "1"}}}}, 400);
+  EXPECT_EQ(invalid["message"],
+            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, "
+            "white space, _ . / = + - % @.");
+}
+
+TEST_F(DispatcherTest, ListShardsPagesWithTokensThatExpire) {
+  call("CreateStream", {{"StreamName", "p"}, {"ShardCount", 5}});
+  auto first = call("ListShards", {{"StreamName", "p"}, {"MaxResults", 2}});
+  ASSERT_EQ(first["Shards"].size(), 2u);
+  ASSERT_TRUE(first.contains("NextToken"));
+  auto second = call("ListShards", {{"NextToken", first["NextToken"]}});
+  EXPECT_EQ(second["Shards"].size(), 2u);
+  EXPECT_EQ(second["Shards"][0]["ShardId"], "shardId-000000000002");
+  auto both = call("ListShards", {{"StreamName", "p"}, {"NextToken", first["NextToken"]}}, 400);
+  EXPECT_EQ(both["message"], "NextToken and StreamName cannot be provided together.");
+  auto garbage = call("ListShards", {{"NextToken", "bm90IGEgdG9rZW4="}}, 400);
+  EXPECT_EQ(garbage["__type"], "InvalidArgumentException");
+  clock_.advance(301'000);
+  auto expired = call("ListShards", {{"NextToken", second["NextToken"]}}, 400);
+  EXPECT_EQ(expired["__type"], "ExpiredNextTokenException");
+}
+
+TEST_F(DispatcherTest, ListStreamsPagesInNameOrder) {
+  for (auto n : {"c", "a", "b"}) call("CreateStream", {{"StreamName", n}, {"ShardCount", 1}});
+  auto page = call("ListStreams", {{"Limit", 2}});
+  EXPECT_EQ(page["StreamNames"], Json::parse(R"(["a","b"])"));
+  EXPECT_EQ(page["HasMoreStreams"], true);
+  EXPECT_EQ(page["StreamSummaries"][1]["StreamName"], "b");
+  auto next = call("ListStreams", {{"NextToken", page["NextToken"]}});
+  EXPECT_EQ(next["StreamNames"], Json::parse(R"(["c"])"));
+  EXPECT_EQ(next["HasMoreStreams"], false);
+  auto after = call("ListStreams", {{"ExclusiveStartStreamName", "a"}});
+  EXPECT_EQ(after["StreamNames"], Json::parse(R"(["b","c"])"));
+}
+
+TEST_F(DispatcherTest, StreamArnIsAcceptedAndChecked) {
+  call("CreateStream", {{"StreamName", "arn"}, {"ShardCount", 1}});
+  auto ok = call("DescribeStreamSummary",
+                 {{"StreamARN", "arn:aws:kinesis:us-east-1:000000000000:stream/arn"}});
+  EXPECT_EQ(ok["StreamDescriptionSummary"]["StreamName"], "arn");
+  auto other = call("DescribeStreamSummary",
+                    {{"StreamARN", "arn:aws:kinesis:eu-west-1:000000000000:stream/arn"}}, 400);
+  EXPECT_EQ(other["__type"], "ResourceNotFoundException");
+  auto neither = call("DescribeStreamSummary", Json::object(), 400);
+  EXPECT_EQ(neither["__type"], "ValidationException");
+}
+
+TEST_F(DispatcherTest, ProtocolErrorsComeBeforeValidation) {
+  auto empty = send("ListStreams", "");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(Json::parse(empty.body)["__type"], "SerializationException");
+
+  auto notJson = send("ListStreams", "{not json");
+  EXPECT_EQ(notJson.status, 400);
+  EXPECT_EQ(Json::parse(notJson.body)["__type"], "SerializationException");
+
+  auto unknown = send("Frobnicate", "{}");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(Json::parse(unknown.body)["__type"], "UnknownOperationException");
+
+  auto wrongType = send("ListStreams", "{}", "text/plain");
+  EXPECT_EQ(wrongType.status, 404);
+  EXPECT_EQ(wrongType.body, "<UnknownOperationException/>\n");
+
+  auto get = send("ListStreams", "{}", "application/x-amz-json-1.1", "GET");
+  EXPECT_EQ(get.status, 403);
+
+  auto unimplemented = send("SplitShard", "{}");
+  EXPECT_EQ(unimplemented.status, 400);
+  EXPECT_EQ(Json::parse(unimplemented.body)["__type"], "UnknownOperationException");
+}
+
+TEST_F(DispatcherTest, ValidationErrorsUseAwsWording) {
+  auto e = call("CreateStream", {{"StreamName", std::string(129, 'a') + "!"}, {"ShardCount", 0}},
+                400);
+  EXPECT_EQ(e["__type"], "ValidationException");
+  const auto msg = e["message"].get<std::string>();
+  EXPECT_EQ(msg.rfind("3 validation errors detected: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("at 'shardCount' failed to satisfy constraint: Member must have value greater "
+                     "than or equal to 1"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+            std::string::npos);
+  EXPECT_NE(msg.find("Member must have length less than or equal to 128"), std::string::npos);
+  EXPECT_TRUE(admin_.topics.empty());
+}
+
+TEST_F(DispatcherTest, CborRequestsGetCborResponses) {
+  Json body{{"StreamName", "cb"}, {"ShardCount", 2}};
+  auto bytes = Json::to_cbor(body);
+  auto r = send("CreateStream", std::string(bytes.begin(), bytes.end()), "application/x-amz-cbor-1.1");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(header(r, "Content-Type"), "application/x-amz-cbor-1.1");
+  auto summary = Json::to_cbor(Json{{"StreamName", "cb"}});
+  auto d = send("DescribeStreamSummary", std::string(summary.begin(), summary.end()),
+                "application/x-amz-cbor-1.1");
+  auto decoded = Json::from_cbor(d.body);
+  auto s = decoded["StreamDescriptionSummary"];
+  EXPECT_EQ(s["OpenShardCount"], 2);
+  // The Java SDK reads CBOR timestamps as epoch milliseconds.
+  EXPECT_EQ(s["StreamCreationTimestamp"], 1'700'000'000'000);
+}
+
+}  // namespace
+}  // namespace kbridge::kinesis
