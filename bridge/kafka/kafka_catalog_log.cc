@@ -108,6 +108,8 @@ class KafkaCatalogLog final : public CatalogLog {
 
   void startReading(std::function<void(const CatalogRecord&)> onRecord,
                     std::function<void(std::int64_t)> onPosition) override {
+    stop();  // a previous, failed start may have left a reader behind
+    readerStop_ = false;
     RdPartitionListPtr parts(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(parts.get(), topic_.c_str(), 0)->offset =
         RD_KAFKA_OFFSET_BEGINNING;

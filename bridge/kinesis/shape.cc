@@ -15,6 +15,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+#include <functional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -48,22 +49,28 @@ std::regex::flag_type patternFlags() {
 // nullptr when the pattern does not compile (then the pattern is not enforced; model_test
 // compiles every model pattern, so this cannot happen with shipped shapes).
 const std::regex* compiledPattern(std::string_view pattern) {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Cache = std::unordered_map<std::string, std::unique_ptr<std::regex>, Hash, std::equal_to<>>;
   static std::shared_mutex mutex;
-  static auto* cache = new std::unordered_map<std::string, std::unique_ptr<std::regex>>();
-  const std::string key(pattern);
+  static auto* cache = new Cache();  // never destroyed: usable until the very end of the process
   {
     std::shared_lock lock(mutex);
-    if (auto it = cache->find(key); it != cache->end()) return it->second.get();
+    if (auto it = cache->find(pattern); it != cache->end()) return it->second.get();
   }
+  // Compile under the exclusive lock: once per pattern, and libstdc++'s locale caches used by the
+  // regex compiler are not meant for concurrent first use.
+  std::unique_lock lock(mutex);
+  if (auto it = cache->find(pattern); it != cache->end()) return it->second.get();
   std::unique_ptr<std::regex> compiled;
   try {
-    compiled = std::make_unique<std::regex>(key, patternFlags());
+    compiled = std::make_unique<std::regex>(std::string(pattern), patternFlags());
   } catch (const std::regex_error&) {
     compiled = nullptr;
   }
-  std::unique_lock lock(mutex);
-  auto [it, inserted] = cache->emplace(key, std::move(compiled));
-  return it->second.get();
+  return cache->emplace(std::string(pattern), std::move(compiled)).first->second.get();
 }
 
 bool matchesPattern(std::string_view pattern, const std::string& value) {

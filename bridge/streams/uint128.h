@@ -8,7 +8,7 @@
 
 namespace kbridge::streams {
 
-using uint128 = unsigned __int128;
+__extension__ typedef unsigned __int128 uint128;  // GCC/Clang extension
 
 inline constexpr uint128 kUint128Max = ~uint128{0};
 

@@ -1,5 +1,7 @@
 // DescribeStream: the stream with a page of its shards (Limit, ExclusiveStartShardId).
 
+#include <algorithm>
+
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
 #include "streams/catalog.h"
@@ -12,7 +14,8 @@ ApiResult<Json> describeStream(const Json& input, WireFormat format, Services& s
   if (!name) return fail(name.error());
   auto meta = loadStream(*name, services);
   if (!meta) return fail(meta.error());
-  const size_t limit = input.value("Limit", 100);
+  // Kinesis returns at most 100 shards per call, whatever Limit asks for.
+  const size_t limit = std::min(input.value("Limit", 100), 100);
   const std::string after = input.value("ExclusiveStartShardId", "");
   Json shards = Json::array();
   bool more = false;

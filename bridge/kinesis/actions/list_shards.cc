@@ -2,6 +2,8 @@
 // ShardFilter. The NextToken carries the stream (so it cannot be combined with StreamName) and
 // expires after 300 s.
 
+#include <algorithm>
+
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
 #include "streams/catalog.h"
@@ -20,7 +22,8 @@ ApiResult<Json> listShards(const Json& input, WireFormat, Services& services) {
   }
   std::string name;
   std::string after;
-  int limit = input.value("MaxResults", 1000);
+  // Kinesis returns at most 1000 shards per call, whatever MaxResults asks for.
+  int limit = std::min(input.value("MaxResults", 1000), 1000);
   std::optional<std::int64_t> createdMs;
   if (hasToken) {
     if (input.contains("ExclusiveStartShardId") || input.contains("ShardFilter") ||

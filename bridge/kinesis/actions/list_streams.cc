@@ -1,6 +1,8 @@
 // ListStreams: stream names in order, with StreamSummaries, paged by ExclusiveStartStreamName or
 // NextToken.
 
+#include <algorithm>
+
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
 #include "kinesis/kafka_error_mapping.h"
@@ -11,7 +13,8 @@ namespace {
 
 ApiResult<Json> listStreams(const Json& input, WireFormat format, Services& services) {
   std::string after = input.value("ExclusiveStartStreamName", "");
-  int limit = input.value("Limit", 100);
+  // Kinesis returns at most 100 streams per call, whatever Limit asks for.
+  int limit = std::min(input.value("Limit", 100), 100);
   if (input.contains("NextToken")) {
     auto token = decodePageToken(input["NextToken"].get<std::string>(), "streams",
                                  services.clock->nowMillis());
