@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/setup, scripts/run and scripts/test; sourced, never run.
 # Defines the repository root, the cache layout and small helpers. No side effects.
 
@@ -26,3 +27,6 @@ kb_quiet() {
   fi
   rm -f "$out"
 }
+
+# Prints the comment block at the top of the running script (its usage text).
+kb_usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; }

@@ -26,7 +26,7 @@ inline constexpr std::string_view kJsonContentType = "application/x-amz-json-1.1
 inline constexpr std::string_view kCborContentType = "application/x-amz-cbor-1.1";
 
 // Maps a Content-Type header (parameters after ';' ignored, case-insensitive) to a wire format;
-// nullopt for anything else. application/x-amz-json-1.0 is accepted as JSON, as AWS does.
+// nullopt for anything else (Kinesis rejects application/x-amz-json-1.0 like any other type).
 std::optional<WireFormat> wireFormatFor(std::string_view contentType);
 std::string_view contentTypeOf(WireFormat format);
 

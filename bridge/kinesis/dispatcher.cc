@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <random>
 
@@ -28,7 +30,23 @@ http::Response encoded(int status, const Json& body, WireFormat format) {
   r.status = status;
   r.headers.emplace_back("Content-Type", std::string(contentTypeOf(format)));
   r.headers.emplace_back("x-amzn-RequestId", requestId());
-  r.body = encodeBody(body, format);
+  if (!body.is_null()) r.body = encodeBody(body, format);
+  return r;
+}
+
+// Plain application/json is Coral's deprecated envelope protocol: Kinesis parses the body, then
+// answers that it knows no such operation.
+http::Response deprecatedJsonError(const std::string& body) {
+  const bool parses = Json::accept(body);
+  http::Response r;
+  r.status = parses ? 404 : 400;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("x-amzn-RequestId", requestId());
+  r.body = Json{{"Output",
+                 {{"__type", parses ? "com.amazon.coral.service#UnknownOperationException"
+                                    : "com.amazon.coral.service#SerializationException"}}},
+                {"Version", "1.0"}}
+               .dump();
   return r;
 }
 
@@ -46,11 +64,25 @@ http::Response xmlError(int status, std::string_view type, std::string_view mess
   return r;
 }
 
+bool mimeTypeIs(std::string_view contentType, std::string_view mime) {
+  auto semicolon = contentType.find(';');
+  auto value = contentType.substr(0, semicolon);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  return value.size() == mime.size() &&
+         std::equal(value.begin(), value.end(), mime.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 }  // namespace
 
 http::Response errorResponse(const ApiError& error, WireFormat format) {
   Json body{{"__type", errorTypeName(error.type)}};
-  if (!error.message.empty()) body["message"] = error.message;
+  // Coral spells the member "Message" for serialization errors and "message" for all others.
+  if (!error.message.empty()) {
+    body[error.type == ErrorType::kSerialization ? "Message" : "message"] = error.message;
+  }
   auto r = encoded(httpStatus(error.type), body, format);
   r.headers.emplace_back("x-amzn-ErrorType", std::string(errorTypeName(error.type)));
   return r;
@@ -71,11 +103,15 @@ void Dispatcher::handle(http::Request request, http::Respond respond) {
   const ActionEntry* action = service == kServicePrefix ? findAction(operation) : nullptr;
 
   if (request.body.empty()) {
-    auto f = format.value_or(WireFormat::kJson);
+    // Kinesis answers in JSON only when the request said JSON 1.1; otherwise in CBOR.
+    auto f = format.value_or(WireFormat::kCbor);
     return respond(errorResponse(
         {action ? ErrorType::kSerialization : ErrorType::kUnknownOperation, ""}, f));
   }
   if (!format) {
+    if (mimeTypeIs(contentType, "application/json")) {
+      return respond(deprecatedJsonError(request.body));
+    }
     if (service.empty() || operation.empty()) {
       return respond(xmlError(403, "AccessDeniedException",
                               "Unable to determine service/operation name to be authorized"));

@@ -27,7 +27,7 @@ libs="${KBRIDGE_KAFKA_LIBS:-${KBRIDGE_CACHE:-$HOME/.cache/kbridge}/kafka-$KAFKA_
 start_timeout="${KBRIDGE_KAFKA_START_TIMEOUT:-60}"
 
 die() { printf 'kafka_broker.sh: error: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,22p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2; }
 
 # is_ours PID: the process exists, is not a zombie, and is the broker JVM started from $dir.
 is_ours() {

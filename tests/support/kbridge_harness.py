@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import tempfile
@@ -36,6 +37,8 @@ import pytest
 READY_PREFIX = "kbridge ready"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
+LOG_CAP_BYTES = 64 * 1024 * 1024  # per kbridge instance
+TAIL_BYTES = 256 * 1024  # how much of a log's end failure reports look at
 TARGET_PREFIX = "Kinesis_20131202."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
@@ -165,15 +168,24 @@ class KbridgeProcess:
 
     def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
+        written, dropped = 0, 0
         with open(self.log_path, "ab", buffering=0) as log:
             for raw in self.proc.stdout:
-                log.write(raw)
+                # A runaway log must not fill the disk: past the cap, lines are only counted.
+                if written < LOG_CAP_BYTES:
+                    log.write(raw)
+                    written += len(raw)
+                else:
+                    dropped += 1
                 line = raw.decode("utf-8", "replace").strip()
                 if not self._ready.is_set() and line.startswith(READY_PREFIX):
                     fields = dict(part.split("=", 1) for part in line.split()[2:] if "=" in part)
                     self.endpoint = fields.get("kinesis", "")
                     self.admin_endpoint = fields.get("admin", "")
                     self._ready.set()
+            if dropped:
+                log.write(f"[harness] log capped at {LOG_CAP_BYTES} bytes; {dropped} more lines "
+                          f"dropped\n".encode())
 
     def stop(self, check: bool = True, timeout: float = STOP_TIMEOUT_S) -> int | None:
         """SIGTERM by PID, SIGKILL after `timeout`. With check, a non-zero exit is a failure."""
@@ -200,11 +212,27 @@ class KbridgeProcess:
         return self.returncode
 
     def log_tail(self, lines: int = 60) -> str:
+        """The log's last `lines` lines, runs of repeated messages collapsed into one."""
         try:
-            text = self.log_path.read_text(errors="replace").splitlines()
+            with open(self.log_path, "rb") as log:
+                size = log.seek(0, os.SEEK_END)
+                log.seek(max(0, size - TAIL_BYTES))
+                text = log.read().decode("utf-8", "replace").splitlines()
         except FileNotFoundError:
             return f"(no log at {self.log_path})"
-        return f"--- last {lines} lines of {self.log_path} ---\n" + "\n".join(text[-lines:])
+        collapsed: list[str] = []
+        previous, repeats = None, 0
+        for line in text + [None]:
+            message = re.sub(r"^\[[^]]*\]\s*", "", line) if line is not None else None
+            if message is not None and message == previous:
+                repeats += 1
+                continue
+            if repeats:
+                collapsed.append(f"    (last message repeated {repeats} more times)")
+            if line is not None:
+                collapsed.append(line)
+            previous, repeats = message, 0
+        return f"--- end of {self.log_path} ---\n" + "\n".join(collapsed[-lines:])
 
 
 class KbridgeFactory:

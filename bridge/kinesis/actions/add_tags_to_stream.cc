@@ -36,7 +36,7 @@ ApiResult<Json> addTagsToStream(const Json& input, WireFormat, Services& service
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
   meta->tags = std::move(tags);
   if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));
-  return Json::object();
+  return noOutput();
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ ApiResult<std::string> streamNameOf(const Json& input, const Services& services)
       return apiError(ErrorType::kInvalidArgument, "Invalid StreamARN " + arn + ".");
     }
     const std::string name = resource.substr(7);
-    if (parts[3] != config.kinesis.region || parts[4] != config.kinesis.accountId) {
+    if (parts[1] != "aws" || parts[3] != config.kinesis.region ||
+        parts[4] != config.kinesis.accountId) {
       return fail(streamNotFound(name, config));
     }
     fromArn = name;
@@ -95,7 +96,7 @@ Json enhancedMonitoringJson(const StreamMeta& meta) {
 
 std::string encodePageToken(const PageToken& token) {
   Json j{{"k", token.kind}, {"s", token.stream}, {"c", token.streamCreated},
-         {"a", token.after}, {"t", token.issuedMs}, {"l", token.limit}};
+         {"a", token.after}, {"t", token.issuedMs}};
   return base64Encode(j.dump());
 }
 
@@ -113,7 +114,6 @@ ApiResult<PageToken> decodePageToken(const std::string& text, std::string_view k
     t.streamCreated = j.at("c").get<std::int64_t>();
     t.after = j.at("a").get<std::string>();
     t.issuedMs = j.at("t").get<std::int64_t>();
-    t.limit = j.at("l").get<int>();
   } catch (const Json::exception&) {
     return invalid();
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Helpers shared by the stream-management actions: resolving StreamName/StreamARN, fetching a
 // stream from the catalog with Kinesis's not-found wording, rendering shards and summaries, and
-// paging tokens.
+// paging tokens. Page sizes are per call: a token carries no limit.
 
 #include <optional>
 #include <string>
@@ -37,7 +37,6 @@ struct PageToken {
   std::int64_t streamCreated = 0;
   std::string after;   // exclusive resume key
   std::int64_t issuedMs = 0;
-  int limit = 0;       // the page size the first call asked for (0 = default)
 };
 std::string encodePageToken(const PageToken& token);
 // InvalidArgumentException for a token that does not decode or is of another kind;

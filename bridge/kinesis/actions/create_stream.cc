@@ -2,6 +2,9 @@
 // is created first, so that the broker decides races between instances (TOPIC_ALREADY_EXISTS →
 // ResourceInUseException); the catalog record follows. The call returns when the stream is ACTIVE.
 
+#include <chrono>
+#include <thread>
+
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
 #include "kinesis/kafka_error_mapping.h"
@@ -13,6 +16,25 @@ namespace kbridge::kinesis::actions {
 namespace {
 
 using streams::StreamMeta;
+
+constexpr size_t kMaxTagsPerStream = 50;
+
+kafka::KafkaStatus awaitTopic(kafka::KafkaAdmin& admin, const std::string& topic, int partitions,
+                              int timeoutMs) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  constexpr auto kMaxPause = std::chrono::milliseconds(200);
+  for (auto pause = std::chrono::milliseconds(10);; pause = std::min(pause * 2, kMaxPause)) {
+    auto described = admin.describeTopic(topic);
+    if (described && described->partitions == partitions) return {};
+    if (std::chrono::steady_clock::now() + pause > deadline) {
+      if (!described) return fail(described.error());
+      return fail(kafka::KafkaError{kafka::KafkaErrorKind::kTimedOut, 0,
+                                    "topic " + topic + " has " +
+                                        std::to_string(described->partitions) + " partitions"});
+    }
+    std::this_thread::sleep_for(pause);
+  }
+}
 
 ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) {
   const auto& config = *services.config;
@@ -38,10 +60,12 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
     }
     if (auto ok = checkTagCharacters(name, strings, config, false); !ok) return fail(ok.error());
   }
-  if (static_cast<std::uint64_t>(shardCount) > streams::kMaxShardIndex + 1) {
+  if (tags.size() > kMaxTagsPerStream) {
     return apiError(ErrorType::kInvalidArgument,
-                    "kbridge supports at most " + std::to_string(streams::kMaxShardIndex + 1) +
-                        " shards per stream.");
+                    "Failed to add tags to stream " + name + " under account " +
+                        config.kinesis.accountId +
+                        " because a given stream cannot have more than 50 tags associated with "
+                        "it.");
   }
 
   std::lock_guard writeLock(services.catalog->writeMutex());
@@ -50,7 +74,9 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
     return apiError(ErrorType::kResourceInUse, "Stream " + name + " under account " +
                                                    config.kinesis.accountId + " already exists.");
   }
-  int openShards = 0;
+  // 64-bit: ShardCount may be as large as 2^31 - 1. The shard limit (at most 100,000 by config)
+  // also keeps every shard index within a sequence number's 20-bit shard field.
+  std::int64_t openShards = 0;
   int onDemandStreams = 0;
   for (const auto& s : services.catalog->list()) {
     openShards += s.openShardCount();
@@ -63,7 +89,7 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
                         ". Current on-demand stream count: " + std::to_string(onDemandStreams) +
                         ". Limit: " + std::to_string(config.streams.onDemandStreamLimit) + ".");
   }
-  if (openShards + shardCount > config.streams.shardLimit) {
+  if (openShards + shardCount > std::int64_t{config.streams.shardLimit}) {
     return apiError(
         ErrorType::kLimitExceeded,
         "This request would exceed the shard limit for the account " + config.kinesis.accountId +
@@ -101,12 +127,19 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
     }
     return fail(toApiError(created.error()));
   }
+  // CreateTopics returns when the controller has the topic; wait until the broker serves it too,
+  // so that the first request on the new stream (a config change, a put) finds it.
+  if (auto ready = awaitTopic(*services.admin, meta.topic, shardCount, config.kafka.requestTimeoutMs);
+      !ready) {
+    (void)services.admin->deleteTopic(meta.topic);
+    return fail(toApiError(ready.error()));
+  }
   if (auto put = services.catalog->put(meta); !put) {
     // Without a catalog record the topic is unreachable as a stream: take it back.
     (void)services.admin->deleteTopic(meta.topic);
     return fail(toApiError(put.error()));
   }
-  return Json::object();
+  return noOutput();
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ ApiResult<Json> deleteStream(const Json& input, WireFormat, Services& services) 
   if (auto erased = services.catalog->erase(*name); !erased) {
     return fail(toApiError(erased.error()));
   }
-  return Json::object();
+  return noOutput();
 }
 
 }  // namespace

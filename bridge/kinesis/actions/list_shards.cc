@@ -17,28 +17,25 @@ ApiResult<Json> listShards(const Json& input, WireFormat, Services& services) {
   if (!hasStream && !hasToken) {
     return apiError(ErrorType::kInvalidArgument, "Either NextToken or StreamName should be provided.");
   }
-  if (hasStream && hasToken) {
-    return apiError(ErrorType::kInvalidArgument, "NextToken and StreamName cannot be provided together.");
+  for (const char* member : {"StreamName", "StreamARN", "ExclusiveStartShardId", "ShardFilter",
+                             "StreamCreationTimestamp"}) {
+    if (hasToken && input.contains(member)) {
+      return apiError(ErrorType::kInvalidArgument,
+                      std::string("NextToken and ") + member + " cannot be provided together.");
+    }
   }
   std::string name;
   std::string after;
   // Kinesis returns at most 1000 shards per call, whatever MaxResults asks for.
-  int limit = std::min(input.value("MaxResults", 1000), 1000);
+  const int limit = std::min(input.value("MaxResults", 1000), 1000);
   std::optional<std::int64_t> createdMs;
   if (hasToken) {
-    if (input.contains("ExclusiveStartShardId") || input.contains("ShardFilter") ||
-        input.contains("StreamCreationTimestamp")) {
-      return apiError(ErrorType::kInvalidArgument,
-                      "NextToken cannot be provided together with ExclusiveStartShardId, "
-                      "ShardFilter or StreamCreationTimestamp.");
-    }
     auto token = decodePageToken(input["NextToken"].get<std::string>(), "shards",
                                  services.clock->nowMillis());
     if (!token) return fail(token.error());
     name = token->stream;
     after = token->after;
     createdMs = token->streamCreated;
-    if (!input.contains("MaxResults") && token->limit > 0) limit = token->limit;
   } else {
     auto n = streamNameOf(input, services);
     if (!n) return fail(n.error());
@@ -102,7 +99,6 @@ ApiResult<Json> listShards(const Json& input, WireFormat, Services& services) {
     token.streamCreated = meta->creationTimeMs;
     token.after = last;
     token.issuedMs = services.clock->nowMillis();
-    token.limit = limit;
     out["NextToken"] = encodePageToken(token);
   }
   return out;

@@ -14,13 +14,12 @@ namespace {
 ApiResult<Json> listStreams(const Json& input, WireFormat format, Services& services) {
   std::string after = input.value("ExclusiveStartStreamName", "");
   // Kinesis returns at most 100 streams per call, whatever Limit asks for.
-  int limit = std::min(input.value("Limit", 100), 100);
+  const int limit = std::min(input.value("Limit", 100), 100);
   if (input.contains("NextToken")) {
     auto token = decodePageToken(input["NextToken"].get<std::string>(), "streams",
                                  services.clock->nowMillis());
     if (!token) return fail(token.error());
     after = token->after;
-    if (!input.contains("Limit") && token->limit > 0) limit = token->limit;
   }
   if (auto synced = services.catalog->sync(); !synced) return fail(toApiError(synced.error()));
   Json names = Json::array();
@@ -49,7 +48,6 @@ ApiResult<Json> listStreams(const Json& input, WireFormat format, Services& serv
     token.kind = "streams";
     token.after = last;
     token.issuedMs = services.clock->nowMillis();
-    token.limit = limit;
     out["NextToken"] = encodePageToken(token);
   }
   return out;

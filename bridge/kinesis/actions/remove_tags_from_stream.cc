@@ -21,7 +21,7 @@ ApiResult<Json> removeTagsFromStream(const Json& input, WireFormat, Services& se
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
   for (const auto& k : keys) meta->tags.erase(k);
   if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));
-  return Json::object();
+  return noOutput();
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ ApiResult<Json> changeRetention(const Json& input, Services& services, Retention
   if (!updated) return fail(toApiError(updated.error()));
   meta->retentionHours = hours;
   if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));
-  return Json::object();
+  return noOutput();
 }
 
 }  // namespace kbridge::kinesis::actions

@@ -49,7 +49,7 @@ class DispatcherTest : public ::testing::Test {
   Json call(std::string_view action, const Json& body, int expectStatus = 200) {
     auto r = send(action, body.dump());
     EXPECT_EQ(r.status, expectStatus) << r.body;
-    return Json::parse(r.body);
+    return r.body.empty() ? Json() : Json::parse(r.body);
   }
 
   static std::string header(const http::Response& r, std::string_view name) {
@@ -69,7 +69,7 @@ class DispatcherTest : public ::testing::Test {
 };
 
 TEST_F(DispatcherTest, CreateDescribeDeleteRoundTrip) {
-  EXPECT_EQ(call("CreateStream", {{"StreamName", "s1"}, {"ShardCount", 3}}), Json::object());
+  EXPECT_EQ(call("CreateStream", {{"StreamName", "s1"}, {"ShardCount", 3}}), Json());
   ASSERT_TRUE(admin_.topics.count("s1"));
   EXPECT_EQ(admin_.topics["s1"].partitions, 3);
   EXPECT_EQ(admin_.topics["s1"].configs["retention.ms"], "86400000");
@@ -82,7 +82,7 @@ TEST_F(DispatcherTest, CreateDescribeDeleteRoundTrip) {
   EXPECT_EQ(d["HasMoreShards"], false);
   EXPECT_DOUBLE_EQ(d["StreamCreationTimestamp"].get<double>(), 1'700'000'000.0);
 
-  EXPECT_EQ(call("DeleteStream", {{"StreamName", "s1"}}), Json::object());
+  EXPECT_EQ(call("DeleteStream", {{"StreamName", "s1"}}), Json());
   EXPECT_FALSE(admin_.topics.count("s1"));
   auto missing = call("DescribeStreamSummary", {{"StreamName", "s1"}}, 400);
   EXPECT_EQ(missing["__type"], "ResourceNotFoundException");
@@ -179,7 +179,7 @@ TEST_F(DispatcherTest, ListShardsPagesWithTokensThatExpire) {
   auto first = call("ListShards", {{"StreamName", "p"}, {"MaxResults", 2}});
   ASSERT_EQ(first["Shards"].size(), 2u);
   ASSERT_TRUE(first.contains("NextToken"));
-  auto second = call("ListShards", {{"NextToken", first["NextToken"]}});
+  auto second = call("ListShards", {{"NextToken", first["NextToken"]}, {"MaxResults", 2}});
   EXPECT_EQ(second["Shards"].size(), 2u);
   EXPECT_EQ(second["Shards"][0]["ShardId"], "shardId-000000000002");
   auto both = call("ListShards", {{"StreamName", "p"}, {"NextToken", first["NextToken"]}}, 400);
@@ -220,10 +220,24 @@ TEST_F(DispatcherTest, ProtocolErrorsComeBeforeValidation) {
   auto empty = send("ListStreams", "");
   EXPECT_EQ(empty.status, 400);
   EXPECT_EQ(Json::parse(empty.body)["__type"], "SerializationException");
+  auto emptyUntyped = send("ListStreams", "", "");
+  EXPECT_EQ(header(emptyUntyped, "Content-Type"), "application/x-amz-cbor-1.1");
+  EXPECT_EQ(Json::from_cbor(emptyUntyped.body)["__type"], "SerializationException");
+
+  auto deprecated = send("ListStreams", "{}", "application/json");
+  EXPECT_EQ(deprecated.status, 404);
+  EXPECT_EQ(Json::parse(deprecated.body)["Output"]["__type"],
+            "com.amazon.coral.service#UnknownOperationException");
+
+  auto json10 = send("ListStreams", "{}", "application/x-amz-json-1.0");
+  EXPECT_EQ(json10.status, 404);
 
   auto notJson = send("ListStreams", "{not json");
   EXPECT_EQ(notJson.status, 400);
   EXPECT_EQ(Json::parse(notJson.body)["__type"], "SerializationException");
+  auto typeError = send("ListStreams", R"({"Limit":"x"})");
+  EXPECT_EQ(Json::parse(typeError.body)["Message"],
+            "class java.lang.String can not be converted to an Integer");
 
   auto unknown = send("Frobnicate", "{}");
   EXPECT_EQ(unknown.status, 400);

@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kinesis/model.h"
@@ -573,8 +575,8 @@ TEST(Normalize, CborBlobsAsByteStringsOrBase64Text) {
   ASSERT_TRUE(decoded.ok());
   auto r = validateInput(*decoded, kPutRecordsInput, WireFormat::kCbor);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ((*r)["Records"][0]["Data"].get_binary(), (std::vector<std::uint8_t>{0, 1, 0xff}));
-  EXPECT_EQ((*r)["Records"][1]["Data"].get_binary(), (std::vector<std::uint8_t>{0, 1, 0xff}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][0]["Data"].get_binary()), (std::vector<std::uint8_t>{0, 1, 0xff}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][1]["Data"].get_binary()), (std::vector<std::uint8_t>{0, 1, 0xff}));
 }
 
 std::int64_t timestampOf(const Json& value, WireFormat format) {
@@ -686,6 +688,25 @@ TEST(Garbage, RandomTreesAgainstEveryOperation) {
   // Non-object inputs.
   EXPECT_FALSE(validateInput(Json::array(), kCreateStreamInput, WireFormat::kJson).ok());
   EXPECT_FALSE(validateInput(1, kCreateStreamInput, WireFormat::kJson).ok());
+}
+
+TEST(Concurrency, ValidatesFromManyThreads) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&failures, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::string name = (i + t) % 3 == 0 ? "bad name" : "good-name";
+        auto r = validateInput({{"StreamName", name},
+                                {"ShardToSplit", "shardId-0"},
+                                {"NewStartingHashKey", std::to_string(i)}},
+                               kSplitShardInput, WireFormat::kJson);
+        if (r.ok() == ((i + t) % 3 == 0)) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST(Garbage, NaNAndInfinityFromCbor) {
