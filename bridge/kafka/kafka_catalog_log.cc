@@ -118,6 +118,7 @@ class KafkaCatalogLog final : public CatalogLog {
     }
     readerThread_ = std::thread([this, onRecord = std::move(onRecord),
                                  onPosition = std::move(onPosition)] {
+      auto lastErrorLog = std::chrono::steady_clock::time_point{};
       while (!readerStop_.load()) {
         rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), 100);
         if (!msg) continue;
@@ -128,7 +129,14 @@ class KafkaCatalogLog final : public CatalogLog {
           continue;
         }
         if (msg->err) {
-          spdlog::warn("catalog reader: {}", rd_kafka_message_errstr(msg));
+          // Poll errors are transient (the consumer retries by itself) or persistent (e.g. a
+          // deleted topic); either way, log at most once a second and do not spin.
+          const auto now = std::chrono::steady_clock::now();
+          if (now - lastErrorLog >= std::chrono::seconds(1)) {
+            spdlog::warn("catalog reader: {}", rd_kafka_message_errstr(msg));
+            lastErrorLog = now;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
           continue;
         }
         CatalogRecord record;

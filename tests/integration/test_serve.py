@@ -13,9 +13,10 @@ def test_admin_healthz(kbridge):
     assert status == 200
 
 
-def test_admin_metrics(kbridge):
-    status, text = http_get(kbridge.admin_endpoint + "/metrics")
-    assert status == 200, text
+def test_admin_unknown_path_is_404(kbridge):
+    # /metrics and /v1/lag arrive with the observability issue; until then only /healthz exists.
+    status, _ = http_get(kbridge.admin_endpoint + "/nope")
+    assert status == 404
 
 
 def test_missing_stream_is_kinesis_error(kbridge):

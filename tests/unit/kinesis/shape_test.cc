@@ -465,8 +465,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"),
                  at("01", "startingSequenceNumber",
                     "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})")})}),
-    [](const testing::TestParamInfo<ValidationCase>& info) {
-      return std::string(info.param.name);
+    [](const testing::TestParamInfo<ValidationCase>& param) {
+      return std::string(param.param.name);
     });
 
 TEST(Constraints, AtMostTenFailures) {
