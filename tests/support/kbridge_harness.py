@@ -415,6 +415,15 @@ def kafka_topic_exists(bootstrap: str, name: str, timeout: float = 10.0) -> bool
     return name in metadata.topics
 
 
+def wait_for_topic_config(bootstrap: str, name: str, key: str, value: str,
+                          timeout: float = 10.0) -> dict[str, Any]:
+    """Waits until Kafka shows topic `name` with config `key` = `value` (brokers apply a config
+    change shortly after the controller accepted it); returns kafka_topic()'s view of it."""
+    return wait_for(lambda: (topic := kafka_topic(bootstrap, name)) is not None
+                    and topic["configs"][key] == value and topic,
+                    timeout=timeout, what=f"{key}={value} in Kafka")
+
+
 # --- waiting ---------------------------------------------------------------------------------------
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2,
@@ -448,6 +457,12 @@ def expected_hash_ranges(shard_count: int) -> list[tuple[int, int]]:
     return ranges
 
 
+def shard_hash_ranges(shards: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """The (start, end) hash-key ranges of Kinesis Shard objects, as integers."""
+    return [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+            for s in shards]
+
+
 def shard_id(index: int) -> str:
     return f"shardId-{index:012d}"
 
@@ -460,5 +475,6 @@ __all__ = [
     "ACCOUNT_ID", "CBOR_CONTENT_TYPE", "DUMMY_CREDENTIALS", "JSON_CONTENT_TYPE", "REGION",
     "KbridgeFactory", "KbridgeProcess", "base_config", "bootstrap_servers", "expected_hash_ranges",
     "http_get", "kafka_admin", "kafka_topic", "kafka_topic_exists", "raw_call", "require_env",
-    "shard_id", "stream_arn", "unique_name", "wait_for", "within_last",
+    "shard_hash_ranges", "shard_id", "stream_arn", "unique_name", "wait_for",
+    "wait_for_topic_config", "within_last",
 ]
