@@ -1,6 +1,7 @@
 #pragma once
 // Result<T>: a value or an error, for the request and delivery paths where exceptions are not used
-// (DESIGN.md §5). E is the layer's error type; every layer translates its callee's errors in one place.
+// (DESIGN.md §5). E is the layer's error type; every layer translates its callee's errors in one
+// place.
 
 #include <cassert>
 #include <utility>

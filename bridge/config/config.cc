@@ -3,10 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 namespace kbridge::config {
 namespace {
@@ -31,7 +30,8 @@ class ObjectReader {
     }
   }
 
-  void string(const char* key, std::string& out, const std::function<std::string(const std::string&)>& check = {}) {
+  void string(const char* key, std::string& out,
+              const std::function<std::string(const std::string&)>& check = {}) {
     const Json* v = find(key);
     if (!v) return;
     if (!v->is_string()) return error(at(key), "must be a string");
@@ -73,7 +73,8 @@ class ObjectReader {
       return error(at(key), "port must be a number between 0 and 65535");
     }
     out.host = text.substr(0, colon);
-    if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+    if (out.host.size() > 2 && out.host.front() == '[')
+      out.host = out.host.substr(1, out.host.size() - 2);
     out.port = static_cast<std::uint16_t>(port);
   }
 
@@ -101,7 +102,9 @@ class ObjectReader {
   }
 
   std::string at(const char* key) const { return path_ + "." + key; }
-  void error(const std::string& path, const std::string& what) { errors_.push_back(path + ": " + what); }
+  void error(const std::string& path, const std::string& what) {
+    errors_.push_back(path + ": " + what);
+  }
 
  private:
   const Json* find(const char* key) {
@@ -120,7 +123,8 @@ class ObjectReader {
 };
 
 std::string checkLevel(const std::string& level) {
-  static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+  static const std::set<std::string> levels{"trace", "debug",    "info", "warn",
+                                            "error", "critical", "off"};
   return levels.count(level) ? "" : "must be one of trace, debug, info, warn, error, critical, off";
 }
 
@@ -138,7 +142,9 @@ std::string checkPrefix(const std::string& prefix) {
   return prefix.empty() ? "" : checkTopicName(prefix);
 }
 
-std::string checkNonEmpty(const std::string& s) { return s.empty() ? "must not be empty" : ""; }
+std::string checkNonEmpty(const std::string& s) {
+  return s.empty() ? "must not be empty" : "";
+}
 
 std::string checkAccount(const std::string& s) {
   if (s.size() != 12) return "must be 12 digits";

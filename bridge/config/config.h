@@ -32,15 +32,15 @@ struct KafkaConfig {
   std::string bootstrapServers = "127.0.0.1:9092";
   std::string topicPrefix;
   std::string catalogTopic = "__kbridge_catalog";
-  int replicationFactor = -1;      // -1 = the broker's default.replication.factor
-  int requestTimeoutMs = 15000;    // admin and catalog operations
+  int replicationFactor = -1;                  // -1 = the broker's default.replication.factor
+  int requestTimeoutMs = 15000;                // admin and catalog operations
   std::map<std::string, std::string> rdkafka;  // passed unchanged to librdkafka
 };
 
 struct StreamsConfig {
-  int shardLimit = 500;             // account-wide open shards (DescribeLimits.ShardLimit)
-  int onDemandShardCount = 4;       // shards of a new ON_DEMAND stream
-  int onDemandStreamLimit = 50;     // DescribeLimits.OnDemandStreamCountLimit
+  int shardLimit = 500;          // account-wide open shards (DescribeLimits.ShardLimit)
+  int onDemandShardCount = 4;    // shards of a new ON_DEMAND stream
+  int onDemandStreamLimit = 50;  // DescribeLimits.OnDemandStreamCountLimit
   int defaultRetentionHours = 24;
 };
 

@@ -1,11 +1,11 @@
 #include "http/server.h"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -26,7 +26,8 @@ std::string_view Request::header(std::string_view name) const {
 }
 
 struct IoRuntime::Impl {
-  explicit Impl(int n) : threadCount(n > 0 ? n : std::max(1u, std::thread::hardware_concurrency())) {}
+  explicit Impl(int n)
+      : threadCount(n > 0 ? n : std::max(1u, std::thread::hardware_concurrency())) {}
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
@@ -34,7 +35,9 @@ struct IoRuntime::Impl {
 };
 
 IoRuntime::IoRuntime(int threads) : impl_(std::make_unique<Impl>(threads)) {}
-IoRuntime::~IoRuntime() { stop(); }
+IoRuntime::~IoRuntime() {
+  stop();
+}
 
 void IoRuntime::run() {
   impl_->work.emplace(impl_->io.get_executor());
@@ -52,7 +55,9 @@ void IoRuntime::stop() {
   impl_->threads.clear();
 }
 
-void IoRuntime::post(std::function<void()> fn) { asio::post(impl_->io, std::move(fn)); }
+void IoRuntime::post(std::function<void()> fn) {
+  asio::post(impl_->io, std::move(fn));
+}
 
 namespace {
 
@@ -73,10 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options_.maxBodyBytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.maxHeaderBytes));
     stream_.expires_after(std::chrono::seconds(120));
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->onRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -162,20 +166,18 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
       : io(context), options(o), handler(h), acceptor(asio::make_strand(context)) {}
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io),
-                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-                            if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
-                              return;
-                            }
-                            if (!ec) {
-                              beast::error_code ignored;
-                              socket.set_option(tcp::no_delay(true), ignored);
-                              std::make_shared<Session>(std::move(socket), self->options,
-                                                        self->handler)
-                                  ->start();
-                            }
-                            self->accept();
-                          });
+    acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec,
+                                                                             tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
+        return;
+      }
+      if (!ec) {
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<Session>(std::move(socket), self->options, self->handler)->start();
+      }
+      self->accept();
+    });
   }
 
   asio::io_context& io;
@@ -201,9 +203,13 @@ Listener::Listener(IoRuntime& runtime, const ListenerOptions& options, Handler& 
   impl_->accept();
 }
 
-Listener::~Listener() { close(); }
+Listener::~Listener() {
+  close();
+}
 
-std::uint16_t Listener::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t Listener::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void Listener::close() {
   asio::post(impl_->acceptor.get_executor(), [impl = impl_] {

@@ -1,8 +1,8 @@
 #pragma once
 // HTTP/1.1 listeners on Boost.Beast. One IoRuntime (an io_context and its threads) serves every
 // listener of the process; a Listener accepts connections on one address and passes each complete
-// request to its Handler. A connection handles one request at a time (pipelined requests wait), keeps
-// alive as the client asks, and is closed on protocol errors. Bodies over the limit get 413.
+// request to its Handler. A connection handles one request at a time (pipelined requests wait),
+// keeps alive as the client asks, and is closed on protocol errors. Bodies over the limit get 413.
 //
 // Lifecycle: construct IoRuntime, construct Listeners (binds; throws on failure), IoRuntime::run(),
 // then IoRuntime::stop() joins all threads.

@@ -34,6 +34,11 @@ class KafkaAdmin {
   virtual KafkaStatus updateTopicConfigs(const std::string& topic, const TopicConfigs& changes) = 0;
 };
 
+// Waits until `topic` is served with `partitions` partitions (CreateTopics returns when the
+// controller has the topic; brokers learn it a moment later), polling with back-off up to
+// `timeoutMs`. Blocking.
+KafkaStatus awaitTopic(KafkaAdmin& admin, const std::string& topic, int partitions, int timeoutMs);
+
 // The librdkafka implementation. Thread-safe.
 std::unique_ptr<KafkaAdmin> makeRdKafkaAdmin(const config::KafkaConfig& config);
 

@@ -13,13 +13,13 @@ enum class KafkaErrorKind {
   kTopicAlreadyExists,
   kUnknownTopic,
   kTopicDeletionDisabled,
-  kInvalidRequest,      // invalid partitions/replication/config, policy violation
+  kInvalidRequest,  // invalid partitions/replication/config, policy violation
   kNotAuthorized,
   kTimedOut,
-  kUnavailable,         // all brokers down, transport failure, no leader
-  kQueueFull,           // local producer queue full: back-pressure
+  kUnavailable,  // all brokers down, transport failure, no leader
+  kQueueFull,    // local producer queue full: back-pressure
   kMessageTooLarge,
-  kFatal,               // fatal producer error (idempotence broken)
+  kFatal,  // fatal producer error (idempotence broken)
   kOther,
 };
 

@@ -2,14 +2,14 @@
 // delivery reports are served by a poll thread; a consumer assigned to partition 0 (no group, no
 // commits) tails the log on a reader thread.
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "kafka/admin.h"
 #include "kafka/catalog_log.h"
@@ -48,13 +48,14 @@ class KafkaCatalogLog final : public CatalogLog {
       while (!stopping_.load()) rd_kafka_poll(producer_.get(), 100);
     });
 
-    auto cconf = makeRdKafkaConf(config, {{"client.id", "kbridge-catalog-reader"},
-                                          {"enable.partition.eof", "true"},
-                                          // assign() needs a group id but joins no group and commits nothing.
-                                          {"group.id", "kbridge-catalog-reader"},
-                                          {"enable.auto.commit", "false"},
-                                          {"auto.offset.reset", "earliest"},
-                                          {"fetch.wait.max.ms", "50"}});
+    auto cconf = makeRdKafkaConf(
+        config, {{"client.id", "kbridge-catalog-reader"},
+                 {"enable.partition.eof", "true"},
+                 // assign() needs a group id but joins no group and commits nothing.
+                 {"group.id", "kbridge-catalog-reader"},
+                 {"enable.auto.commit", "false"},
+                 {"auto.offset.reset", "earliest"},
+                 {"fetch.wait.max.ms", "50"}});
     consumer_ = makeRdKafkaClient(RD_KAFKA_CONSUMER, std::move(cconf));
   }
 
@@ -67,12 +68,11 @@ class KafkaCatalogLog final : public CatalogLog {
 
   KafkaStatus ensureTopic() override {
     auto admin = makeRdKafkaAdmin(config_);
-    auto created = admin->createTopic(topic_, 1, config_.replicationFactor,
-                                      {{"cleanup.policy", "compact"},
-                                       {"min.compaction.lag.ms", "0"},
-                                       {"segment.ms", "3600000"}});
+    auto created = admin->createTopic(
+        topic_, 1, config_.replicationFactor,
+        {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "0"}, {"segment.ms", "3600000"}});
     if (!created && created.error().kind != KafkaErrorKind::kTopicAlreadyExists) return created;
-    return {};
+    return awaitTopic(*admin, topic_, 1, timeoutMs_);
   }
 
   KafkaResult<std::int64_t> append(const std::string& key,
@@ -84,14 +84,15 @@ class KafkaCatalogLog final : public CatalogLog {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(0),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-        RD_KAFKA_V_VALUE(payload, length),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(payload, length), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
     if (err) {
       delete pending;
       return fail(makeKafkaError(err, ""));
     }
     // message.timeout.ms bounds delivery; the extra margin covers the report's own latency.
-    if (future.wait_for(std::chrono::milliseconds(timeoutMs_ + 5000)) != std::future_status::ready) {
+    if (future.wait_for(std::chrono::milliseconds(timeoutMs_ + 5000)) !=
+        std::future_status::ready) {
       return fail(makeKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "catalog append timed out"));
     }
     return future.get();
@@ -116,37 +117,38 @@ class KafkaCatalogLog final : public CatalogLog {
     if (auto e = rd_kafka_assign(consumer_.get(), parts.get())) {
       spdlog::error("catalog: cannot assign {}: {}", topic_, rd_kafka_err2str(e));
     }
-    readerThread_ = std::thread([this, onRecord = std::move(onRecord),
-                                 onPosition = std::move(onPosition)] {
-      auto lastErrorLog = std::chrono::steady_clock::time_point{};
-      while (!readerStop_.load()) {
-        rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), 100);
-        if (!msg) continue;
-        std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owner(
-            msg, rd_kafka_message_destroy);
-        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-          onPosition(msg->offset);
-          continue;
-        }
-        if (msg->err) {
-          // Poll errors are transient (the consumer retries by itself) or persistent (e.g. a
-          // deleted topic); either way, log at most once a second and do not spin.
-          const auto now = std::chrono::steady_clock::now();
-          if (now - lastErrorLog >= std::chrono::seconds(1)) {
-            spdlog::warn("catalog reader: {}", rd_kafka_message_errstr(msg));
-            lastErrorLog = now;
+    readerThread_ =
+        std::thread([this, onRecord = std::move(onRecord), onPosition = std::move(onPosition)] {
+          auto lastErrorLog = std::chrono::steady_clock::time_point{};
+          while (!readerStop_.load()) {
+            rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_.get(), 100);
+            if (!msg) continue;
+            std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owner(
+                msg, rd_kafka_message_destroy);
+            if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+              onPosition(msg->offset);
+              continue;
+            }
+            if (msg->err) {
+              // Poll errors are transient (the consumer retries by itself) or persistent (e.g. a
+              // deleted topic); either way, log at most once a second and do not spin.
+              const auto now = std::chrono::steady_clock::now();
+              if (now - lastErrorLog >= std::chrono::seconds(1)) {
+                spdlog::warn("catalog reader: {}", rd_kafka_message_errstr(msg));
+                lastErrorLog = now;
+              }
+              std::this_thread::sleep_for(std::chrono::milliseconds(100));
+              continue;
+            }
+            CatalogRecord record;
+            record.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+            if (msg->payload)
+              record.value.emplace(static_cast<const char*>(msg->payload), msg->len);
+            record.offset = msg->offset;
+            onRecord(record);
+            onPosition(msg->offset + 1);
           }
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          continue;
-        }
-        CatalogRecord record;
-        record.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-        if (msg->payload) record.value.emplace(static_cast<const char*>(msg->payload), msg->len);
-        record.offset = msg->offset;
-        onRecord(record);
-        onPosition(msg->offset + 1);
-      }
-    });
+        });
   }
 
   void stop() override {

@@ -22,8 +22,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
     rd_kafka_NewTopic_t* nt =
         rd_kafka_NewTopic_new(topic.c_str(), partitions, replicationFactor, err, sizeof err);
     if (!nt) return fail(makeKafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, err));
-    std::unique_ptr<rd_kafka_NewTopic_t, void (*)(rd_kafka_NewTopic_t*)> owner(nt,
-                                                                           rd_kafka_NewTopic_destroy);
+    std::unique_ptr<rd_kafka_NewTopic_t, void (*)(rd_kafka_NewTopic_t*)> owner(
+        nt, rd_kafka_NewTopic_destroy);
     for (const auto& [k, v] : configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
     auto opts = options(RD_KAFKA_ADMIN_OP_CREATETOPICS);
     return call(
@@ -69,7 +69,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
     if (!current) return fail(current.error());
     TopicConfigs merged = std::move(*current);
     for (const auto& [k, v] : changes) merged[k] = v;
-    rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+    rd_kafka_ConfigResource_t* res =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
     std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> owner(
         res, rd_kafka_ConfigResource_destroy);
     for (const auto& [k, v] : merged) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
@@ -108,7 +109,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
     RdQueuePtr q(rd_kafka_queue_new(rk_.get()));
     submit(q.get());
     RdEventPtr ev(rd_kafka_queue_poll(q.get(), timeoutMs_ + 2000));
-    if (!ev) return fail(makeKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "Kafka admin request timed out"));
+    if (!ev)
+      return fail(makeKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "Kafka admin request timed out"));
     if (auto e = rd_kafka_event_error(ev.get())) {
       return fail(makeKafkaError(e, rd_kafka_event_error_string(ev.get())));
     }
@@ -127,7 +129,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
 
   KafkaResult<int> partitionCount(const std::string& topic) {
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
-    std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> owner(rkt, rd_kafka_topic_destroy);
+    std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> owner(rkt,
+                                                                         rd_kafka_topic_destroy);
     const rd_kafka_metadata_t* md = nullptr;
     if (auto e = rd_kafka_metadata(rk_.get(), 0, rkt, &md, timeoutMs_)) {
       return fail(makeKafkaError(e, ""));
@@ -141,7 +144,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
   }
 
   KafkaResult<TopicConfigs> dynamicConfigs(const std::string& topic) {
-    rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+    rd_kafka_ConfigResource_t* res =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
     std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> owner(
         res, rd_kafka_ConfigResource_destroy);
     auto opts = options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);

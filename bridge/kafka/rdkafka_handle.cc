@@ -8,7 +8,7 @@ namespace kbridge::kafka {
 namespace {
 
 void logToSpdlog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  auto lvl = level <= 3 ? spdlog::level::err
+  auto lvl = level <= 3   ? spdlog::level::err
              : level == 4 ? spdlog::level::warn
              : level <= 6 ? spdlog::level::info
                           : spdlog::level::debug;

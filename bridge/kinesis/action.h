@@ -52,7 +52,9 @@ struct ActionEntry {
 
 // The result of operations without an output shape: Kinesis answers them with 200 and an empty
 // body.
-inline Json noOutput() { return Json(); }
+inline Json noOutput() {
+  return Json();
+}
 
 // Looks up an operation by name (case-sensitive); nullptr when Kinesis has no such operation.
 const ActionEntry* findAction(std::string_view name);

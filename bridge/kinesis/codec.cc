@@ -161,8 +161,7 @@ std::size_t utf16Length(std::string_view utf8) {
 std::optional<WireFormat> wireFormatFor(std::string_view contentType) {
   const auto semi = contentType.find(';');
   const std::string_view mime = trim(contentType.substr(0, semi));
-  if (equalsIgnoreCase(mime, "application/x-amz-json-1.1"))
-    return WireFormat::kJson;
+  if (equalsIgnoreCase(mime, "application/x-amz-json-1.1")) return WireFormat::kJson;
   if (equalsIgnoreCase(mime, kCborContentType)) return WireFormat::kCbor;
   return std::nullopt;
 }

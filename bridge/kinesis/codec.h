@@ -1,18 +1,17 @@
 #pragma once
 // Body codecs for the two wire formats Kinesis clients use: JSON 1.1 (AWS CLI, boto3, JS SDK) and
 // CBOR 1.1 (AWS SDK for Java v2, KPL). Requests are decoded into one neutral tree (nlohmann::json);
-// responses are built as that tree with blobValue()/timestampValue() for the two types whose encoding
-// differs between the formats, and encoded back in the request's format.
+// responses are built as that tree with blobValue()/timestampValue() for the two types whose
+// encoding differs between the formats, and encoded back in the request's format.
 //
 // Stateless and thread-safe.
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "kinesis/errors.h"
 

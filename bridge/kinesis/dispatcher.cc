@@ -42,11 +42,12 @@ http::Response deprecatedJsonError(const std::string& body) {
   r.status = parses ? 404 : 400;
   r.headers.emplace_back("Content-Type", "application/json");
   r.headers.emplace_back("x-amzn-RequestId", requestId());
-  r.body = Json{{"Output",
-                 {{"__type", parses ? "com.amazon.coral.service#UnknownOperationException"
-                                    : "com.amazon.coral.service#SerializationException"}}},
-                {"Version", "1.0"}}
-               .dump();
+  r.body = Json{
+      {"Output",
+       {{"__type", parses ? "com.amazon.coral.service#UnknownOperationException"
+                          : "com.amazon.coral.service#SerializationException"}}},
+      {"Version",
+       "1.0"}}.dump();
   return r;
 }
 
@@ -99,14 +100,15 @@ void Dispatcher::handle(http::Request request, http::Respond respond) {
   const auto target = request.header("X-Amz-Target");
   const auto dot = target.find('.');
   const auto service = target.substr(0, dot);
-  const auto operation = dot == std::string_view::npos ? std::string_view{} : target.substr(dot + 1);
+  const auto operation =
+      dot == std::string_view::npos ? std::string_view{} : target.substr(dot + 1);
   const ActionEntry* action = service == kServicePrefix ? findAction(operation) : nullptr;
 
   if (request.body.empty()) {
     // Kinesis answers in JSON only when the request said JSON 1.1; otherwise in CBOR.
     auto f = format.value_or(WireFormat::kCbor);
-    return respond(errorResponse(
-        {action ? ErrorType::kSerialization : ErrorType::kUnknownOperation, ""}, f));
+    return respond(
+        errorResponse({action ? ErrorType::kSerialization : ErrorType::kUnknownOperation, ""}, f));
   }
   if (!format) {
     if (mimeTypeIs(contentType, "application/json")) {
@@ -122,13 +124,13 @@ void Dispatcher::handle(http::Request request, http::Respond respond) {
   if (!decoded) return respond(errorResponse(decoded.error(), *format));
   if (!action) return respond(errorResponse({ErrorType::kUnknownOperation, ""}, *format));
   if (!action->run) {
-    return respond(errorResponse(
-        {ErrorType::kUnknownOperation,
-         "kbridge does not implement " + std::string(operation) + " yet."},
-        *format));
+    return respond(errorResponse({ErrorType::kUnknownOperation,
+                                  "kbridge does not implement " + std::string(operation) + " yet."},
+                                 *format));
   }
   const Shape* shape = inputShapeFor(action->name);
-  auto input = shape ? validateInput(*decoded, *shape, *format) : ApiResult<Json>(std::move(*decoded));
+  auto input =
+      shape ? validateInput(*decoded, *shape, *format) : ApiResult<Json>(std::move(*decoded));
   if (!input) return respond(errorResponse(input.error(), *format));
 
   ActionCall call;

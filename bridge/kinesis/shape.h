@@ -8,7 +8,8 @@
 //   2. constraint check of every member in the order the fields are declared, collecting at most 10
 //      failures into one ValidationException: "2 validation errors detected: Value 'x' at
 //      'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern:
-//      [a-zA-Z0-9_.-]+; Value ..." (member paths are lowerCamel: 'tags.key', 'records.1.member.data').
+//      [a-zA-Z0-9_.-]+; Value ..." (member paths are lowerCamel: 'tags.key',
+//      'records.1.member.data').
 // The result is a normalized tree: unknown members dropped, integers truncated toward -inf as Coral
 // does, blobs decoded into Json binary values (from base64 in JSON; as-is in CBOR), timestamps as
 // integer epoch milliseconds (JSON gives seconds as a number; CBOR gives the tagged number, seconds
@@ -26,7 +27,17 @@
 
 namespace kbridge::kinesis {
 
-enum class ShapeType { kString, kInteger, kLong, kBoolean, kBlob, kTimestamp, kList, kMap, kStructure };
+enum class ShapeType {
+  kString,
+  kInteger,
+  kLong,
+  kBoolean,
+  kBlob,
+  kTimestamp,
+  kList,
+  kMap,
+  kStructure
+};
 
 struct Shape;
 
@@ -38,15 +49,15 @@ struct Field {
 
 struct Shape {
   ShapeType type = ShapeType::kString;
-  // botocore's min/max: length for strings (UTF-16 code units, as Java counts), blobs (bytes), lists
-  // and maps (entries); value for integers and longs.
+  // botocore's min/max: length for strings (UTF-16 code units, as Java counts), blobs (bytes),
+  // lists and maps (entries); value for integers and longs.
   std::optional<std::int64_t> min;
   std::optional<std::int64_t> max;
-  std::string_view pattern;                    // full-match ECMAScript regex; empty = none
-  std::vector<std::string_view> enumValues;    // empty = any
-  const Shape* member = nullptr;               // list member / map value
-  const Shape* key = nullptr;                  // map key
-  std::vector<Field> fields;                   // structure members, in validation order
+  std::string_view pattern;                  // full-match ECMAScript regex; empty = none
+  std::vector<std::string_view> enumValues;  // empty = any
+  const Shape* member = nullptr;             // list member / map value
+  const Shape* key = nullptr;                // map key
+  std::vector<Field> fields;                 // structure members, in validation order
   // The model's shape name; a structure inside a list renders in messages as Coral's Java object
   // ("com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310").
   std::string_view name;

@@ -9,7 +9,9 @@ using kafka::KafkaStatus;
 Catalog::Catalog(std::unique_ptr<kafka::CatalogLog> log, std::chrono::milliseconds timeout)
     : log_(std::move(log)), timeout_(timeout) {}
 
-Catalog::~Catalog() { stop(); }
+Catalog::~Catalog() {
+  stop();
+}
 
 KafkaStatus Catalog::start() {
   if (auto s = log_->ensureTopic(); !s) return s;

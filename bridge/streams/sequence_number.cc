@@ -7,7 +7,9 @@ uint128 SequenceNumber::value() const {
          (static_cast<uint128>(shard) << kOffsetBits) | static_cast<uint128>(offset);
 }
 
-std::string SequenceNumber::toString() const { return toDecimal(value()); }
+std::string SequenceNumber::toString() const {
+  return toDecimal(value());
+}
 
 SequenceNumber SequenceNumber::fromValue(uint128 value) {
   SequenceNumber s;

@@ -10,10 +10,14 @@ using Json = nlohmann::json;
 
 std::string_view statusName(StreamStatus status) {
   switch (status) {
-    case StreamStatus::kCreating: return "CREATING";
-    case StreamStatus::kDeleting: return "DELETING";
-    case StreamStatus::kActive: return "ACTIVE";
-    case StreamStatus::kUpdating: return "UPDATING";
+    case StreamStatus::kCreating:
+      return "CREATING";
+    case StreamStatus::kDeleting:
+      return "DELETING";
+    case StreamStatus::kActive:
+      return "ACTIVE";
+    case StreamStatus::kUpdating:
+      return "UPDATING";
   }
   return "ACTIVE";
 }

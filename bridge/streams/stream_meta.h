@@ -1,16 +1,15 @@
 #pragma once
-// A stream's metadata as the catalog stores it (DESIGN.md §3): shards with their hash-key ranges and
-// sequence-number ranges, retention, mode, tags and status. Plain values; the catalog owns the
+// A stream's metadata as the catalog stores it (DESIGN.md §3): shards with their hash-key ranges
+// and sequence-number ranges, retention, mode, tags and status. Plain values; the catalog owns the
 // authoritative copies and hands out snapshots.
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "streams/uint128.h"
 
@@ -41,7 +40,7 @@ struct ShardMeta {
 struct StreamMeta {
   std::string name;
   std::string topic;
-  std::uint64_t generation = 0;       // creation time in epoch ms; part of every sequence number
+  std::uint64_t generation = 0;  // creation time in epoch ms; part of every sequence number
   std::int64_t creationTimeMs = 0;
   StreamStatus status = StreamStatus::kActive;
   StreamMode mode = StreamMode::kProvisioned;

@@ -5,10 +5,10 @@ import subprocess
 
 import pytest
 
-from kbridge_harness import (DUMMY_CREDENTIALS, expected_hash_ranges, kafka_topic,
-                             kafka_topic_exists, shard_id, stream_arn, unique_name, wait_for)
-
-HOURS_MS = 3600 * 1000
+from kbridge_harness import (DUMMY_CREDENTIALS, expected_hash_ranges, kafka_topic_exists,
+                             shard_hash_ranges, shard_id, stream_arn, unique_name, wait_for,
+                             wait_for_topic_config)
+from kinesis_checks import HOUR_MS
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +60,7 @@ def test_stream_lifecycle(aws, kafka_bootstrap):
 
     shards = aws.json("list-shards", "--stream-name", name)["Shards"]
     assert [s["ShardId"] for s in shards] == [shard_id(i) for i in range(3)]
-    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
-              for s in shards]
-    assert ranges == expected_hash_ranges(3)
+    assert shard_hash_ranges(shards) == expected_hash_ranges(3)
     assert all("StartingSequenceNumber" in s["SequenceNumberRange"] for s in shards)
 
     assert name in aws.json("list-streams")["StreamNames"]
@@ -75,16 +73,13 @@ def test_stream_lifecycle(aws, kafka_bootstrap):
     aws("increase-stream-retention-period", "--stream-name", name, "--retention-period-hours", "48")
     summary = aws.json("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"]
     assert summary["RetentionPeriodHours"] == 48
-    topic = wait_for(lambda: (t := kafka_topic(kafka_bootstrap, name)) and
-                     t["configs"]["retention.ms"] == str(48 * HOURS_MS) and t,
-                     timeout=10, what="retention.ms=172800000 in Kafka")
+    topic = wait_for_topic_config(kafka_bootstrap, name, "retention.ms", str(48 * HOUR_MS))
     assert topic["partitions"] == 3
 
     aws("decrease-stream-retention-period", "--stream-name", name, "--retention-period-hours", "24")
     summary = aws.json("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"]
     assert summary["RetentionPeriodHours"] == 24
-    wait_for(lambda: kafka_topic(kafka_bootstrap, name)["configs"]["retention.ms"] == str(24 * HOURS_MS),
-             timeout=10, what="retention.ms=86400000 in Kafka")
+    wait_for_topic_config(kafka_bootstrap, name, "retention.ms", str(24 * HOUR_MS))
 
     aws("delete-stream", "--stream-name", name)
 

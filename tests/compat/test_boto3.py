@@ -6,8 +6,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from kbridge_harness import (REGION, expected_hash_ranges, kafka_topic, shard_id, stream_arn,
-                             unique_name, wait_for, within_last)
+from kbridge_harness import (REGION, expected_hash_ranges, shard_hash_ranges, shard_id, stream_arn,
+                             unique_name, wait_for_topic_config, within_last)
 
 FAST_WAITER = {"Delay": 1, "MaxAttempts": 30}
 
@@ -60,9 +60,7 @@ def test_stream_lifecycle(client, kafka_bootstrap):
     assert description["HasMoreShards"] is False
 
     shards = client.list_shards(StreamName=name)["Shards"]
-    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
-              for s in shards]
-    assert ranges == expected_hash_ranges(3)
+    assert shard_hash_ranges(shards) == expected_hash_ranges(3)
 
     client.add_tags_to_stream(StreamName=name, Tags={"team": "data", "env": "test"})
     tags = client.list_tags_for_stream(StreamName=name)
@@ -72,8 +70,7 @@ def test_stream_lifecycle(client, kafka_bootstrap):
     client.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=48)
     assert client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
         "RetentionPeriodHours"] == 48
-    wait_for(lambda: kafka_topic(kafka_bootstrap, name)["configs"]["retention.ms"] == "172800000",
-             timeout=10, what="retention.ms=172800000 in Kafka")
+    wait_for_topic_config(kafka_bootstrap, name, "retention.ms", "172800000")
     client.decrease_stream_retention_period(StreamName=name, RetentionPeriodHours=24)
     assert client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
         "RetentionPeriodHours"] == 24

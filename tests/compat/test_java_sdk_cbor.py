@@ -4,10 +4,9 @@ import pathlib
 import shutil
 import subprocess
 
-from kbridge_harness import require_env, unique_name
+from kbridge_harness import CBOR_CONTENT_TYPE, require_env, unique_name
 
 SOURCE = pathlib.Path(__file__).resolve().parent / "java" / "KinesisCompat.java"
-CBOR = "application/x-amz-cbor-1.1"
 
 
 def test_java_sdk_v2_over_cbor(kbridge, tmp_path):
@@ -31,7 +30,7 @@ def test_java_sdk_v2_over_cbor(kbridge, tmp_path):
     content_types = [line.split()[1] for line in proc.stdout.splitlines()
                      if line.startswith("content-type ")]
     assert content_types, f"no requests were logged:\n{output}"
-    assert all(ct == CBOR for ct in content_types), f"not all requests were CBOR:\n{output}"
+    assert all(ct == CBOR_CONTENT_TYPE for ct in content_types), f"not all requests were CBOR:\n{output}"
     operations = {line.split()[2] for line in proc.stdout.splitlines()
                   if line.startswith("content-type ")}
     assert {"CreateStream", "DescribeStreamSummary", "ListShards", "DeleteStream"} <= operations

@@ -15,10 +15,8 @@ import urllib.parse
 import cbor2
 import pytest
 
-from kbridge_harness import CBOR_CONTENT_TYPE as AMZ_CBOR
-from kbridge_harness import JSON_CONTENT_TYPE as AMZ_JSON
-from kbridge_harness import TARGET_PREFIX as TARGET
-from kbridge_harness import unique_name
+from kbridge_harness import (CBOR_CONTENT_TYPE as AMZ_CBOR, JSON_CONTENT_TYPE as AMZ_JSON,
+                             TARGET_PREFIX as TARGET, unique_name)
 from kinesis_checks import (MIN_LEN_1, NAME_PATTERN, assert_validation, call, failure, not_found,
                             topic_of)
 

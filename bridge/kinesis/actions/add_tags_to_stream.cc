@@ -41,6 +41,8 @@ ApiResult<Json> addTagsToStream(const Json& input, WireFormat, Services& service
 
 }  // namespace
 
-void addTagsToStream(ActionCall call) { runOnControl(std::move(call), &addTagsToStream); }
+void addTagsToStream(ActionCall call) {
+  runOnControl(std::move(call), &addTagsToStream);
+}
 
 }  // namespace kbridge::kinesis::actions

@@ -10,8 +10,8 @@ namespace kbridge::kinesis::actions {
 using streams::StreamMeta;
 
 std::string streamArn(const std::string& name, const config::Config& config) {
-  return "arn:aws:kinesis:" + config.kinesis.region + ":" + config.kinesis.accountId +
-         ":stream/" + name;
+  return "arn:aws:kinesis:" + config.kinesis.region + ":" + config.kinesis.accountId + ":stream/" +
+         name;
 }
 
 ApiError streamNotFound(const std::string& name, const config::Config& config) {
@@ -47,15 +47,15 @@ ApiResult<std::string> streamNameOf(const Json& input, const Services& services)
     fromArn = name;
   }
   if (fromName && fromArn && *fromName != *fromArn) {
-    return apiError(ErrorType::kInvalidArgument,
-                    "StreamARN " + streamArn(*fromArn, config) + " and StreamName " + *fromName +
-                        " refer to different streams.");
+    return apiError(ErrorType::kInvalidArgument, "StreamARN " + streamArn(*fromArn, config) +
+                                                     " and StreamName " + *fromName +
+                                                     " refer to different streams.");
   }
   if (fromName) return *fromName;
   if (fromArn) return *fromArn;
-  return apiError(ErrorType::kValidation,
-                  validationMessage({constraintFailure(
-                      "null", "streamName", "Member must not be null")}));
+  return apiError(
+      ErrorType::kValidation,
+      validationMessage({constraintFailure("null", "streamName", "Member must not be null")}));
 }
 
 ApiResult<StreamMeta> loadStream(const std::string& name, Services& services) {
@@ -79,7 +79,8 @@ Json shardJson(const streams::ShardMeta& shard) {
            {"EndingHashKey", streams::toDecimal(shard.hashKeyRange.end)}}},
          {"SequenceNumberRange", {{"StartingSequenceNumber", shard.startingSequenceNumber}}}};
   if (shard.parent) j["ParentShardId"] = streams::shardIdName(*shard.parent);
-  if (shard.adjacentParent) j["AdjacentParentShardId"] = streams::shardIdName(*shard.adjacentParent);
+  if (shard.adjacentParent)
+    j["AdjacentParentShardId"] = streams::shardIdName(*shard.adjacentParent);
   if (shard.endingSequenceNumber) {
     j["SequenceNumberRange"]["EndingSequenceNumber"] = *shard.endingSequenceNumber;
   }
@@ -95,8 +96,11 @@ Json enhancedMonitoringJson(const StreamMeta& meta) {
 }
 
 std::string encodePageToken(const PageToken& token) {
-  Json j{{"k", token.kind}, {"s", token.stream}, {"c", token.streamCreated},
-         {"a", token.after}, {"t", token.issuedMs}};
+  Json j{{"k", token.kind},
+         {"s", token.stream},
+         {"c", token.streamCreated},
+         {"a", token.after},
+         {"t", token.issuedMs}};
   return base64Encode(j.dump());
 }
 

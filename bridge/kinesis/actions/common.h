@@ -35,7 +35,7 @@ struct PageToken {
   std::string kind;    // "streams" | "shards"
   std::string stream;  // shards: the stream
   std::int64_t streamCreated = 0;
-  std::string after;   // exclusive resume key
+  std::string after;  // exclusive resume key
   std::int64_t issuedMs = 0;
 };
 std::string encodePageToken(const PageToken& token);

@@ -2,13 +2,10 @@
 // is created first, so that the broker decides races between instances (TOPIC_ALREADY_EXISTS →
 // ResourceInUseException); the catalog record follows. The call returns when the stream is ACTIVE.
 
-#include <chrono>
-#include <thread>
-
+#include "kafka/admin.h"
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
 #include "kinesis/kafka_error_mapping.h"
-#include "kafka/admin.h"
 #include "streams/catalog.h"
 #include "streams/sequence_number.h"
 
@@ -19,23 +16,6 @@ using streams::StreamMeta;
 
 constexpr size_t kMaxTagsPerStream = 50;
 
-kafka::KafkaStatus awaitTopic(kafka::KafkaAdmin& admin, const std::string& topic, int partitions,
-                              int timeoutMs) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  constexpr auto kMaxPause = std::chrono::milliseconds(200);
-  for (auto pause = std::chrono::milliseconds(10);; pause = std::min(pause * 2, kMaxPause)) {
-    auto described = admin.describeTopic(topic);
-    if (described && described->partitions == partitions) return {};
-    if (std::chrono::steady_clock::now() + pause > deadline) {
-      if (!described) return fail(described.error());
-      return fail(kafka::KafkaError{kafka::KafkaErrorKind::kTimedOut, 0,
-                                    "topic " + topic + " has " +
-                                        std::to_string(described->partitions) + " partitions"});
-    }
-    std::this_thread::sleep_for(pause);
-  }
-}
-
 ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) {
   const auto& config = *services.config;
   const std::string name = input.at("StreamName").get<std::string>();
@@ -44,9 +24,9 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
   int shardCount = config.streams.onDemandShardCount;
   if (!onDemand) {
     if (!input.contains("ShardCount")) {
-      return apiError(ErrorType::kValidation,
-                      validationMessage({constraintFailure("null", "shardCount",
-                                                           "Member must not be null")}));
+      return apiError(
+          ErrorType::kValidation,
+          validationMessage({constraintFailure("null", "shardCount", "Member must not be null")}));
     }
     shardCount = input["ShardCount"].get<int>();
   }
@@ -114,22 +94,21 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
   meta.tags = std::move(tags);
 
   const std::int64_t retentionMs = std::int64_t{meta.retentionHours} * 3'600'000;
-  auto created = services.admin->createTopic(
-      meta.topic, shardCount, config.kafka.replicationFactor,
-      {{"retention.ms", std::to_string(retentionMs)},
-       {"cleanup.policy", "delete"},
-       {"message.timestamp.type", "LogAppendTime"}});
+  auto created = services.admin->createTopic(meta.topic, shardCount, config.kafka.replicationFactor,
+                                             {{"retention.ms", std::to_string(retentionMs)},
+                                              {"cleanup.policy", "delete"},
+                                              {"message.timestamp.type", "LogAppendTime"}});
   if (!created) {
     if (created.error().kind == kafka::KafkaErrorKind::kTopicAlreadyExists) {
       return apiError(ErrorType::kResourceInUse, "Stream " + name + " under account " +
-                                                     config.kinesis.accountId +
-                                                     " already exists.");
+                                                     config.kinesis.accountId + " already exists.");
     }
     return fail(toApiError(created.error()));
   }
   // CreateTopics returns when the controller has the topic; wait until the broker serves it too,
   // so that the first request on the new stream (a config change, a put) finds it.
-  if (auto ready = awaitTopic(*services.admin, meta.topic, shardCount, config.kafka.requestTimeoutMs);
+  if (auto ready =
+          kafka::awaitTopic(*services.admin, meta.topic, shardCount, config.kafka.requestTimeoutMs);
       !ready) {
     (void)services.admin->deleteTopic(meta.topic);
     return fail(toApiError(ready.error()));
@@ -144,6 +123,8 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
 
 }  // namespace
 
-void createStream(ActionCall call) { runOnControl(std::move(call), &createStream); }
+void createStream(ActionCall call) {
+  runOnControl(std::move(call), &createStream);
+}
 
 }  // namespace kbridge::kinesis::actions

@@ -40,6 +40,8 @@ ApiResult<Json> deleteStream(const Json& input, WireFormat, Services& services) 
 
 }  // namespace
 
-void deleteStream(ActionCall call) { runOnControl(std::move(call), &deleteStream); }
+void deleteStream(ActionCall call) {
+  runOnControl(std::move(call), &deleteStream);
+}
 
 }  // namespace kbridge::kinesis::actions

@@ -25,6 +25,8 @@ ApiResult<Json> describeLimits(const Json&, WireFormat, Services& services) {
 
 }  // namespace
 
-void describeLimits(ActionCall call) { runOnControl(std::move(call), &describeLimits); }
+void describeLimits(ActionCall call) {
+  runOnControl(std::move(call), &describeLimits);
+}
 
 }  // namespace kbridge::kinesis::actions

@@ -42,6 +42,8 @@ ApiResult<Json> describeStream(const Json& input, WireFormat format, Services& s
 
 }  // namespace
 
-void describeStream(ActionCall call) { runOnControl(std::move(call), &describeStream); }
+void describeStream(ActionCall call) {
+  runOnControl(std::move(call), &describeStream);
+}
 
 }  // namespace kbridge::kinesis::actions

@@ -15,7 +15,8 @@ ApiResult<Json> listShards(const Json& input, WireFormat, Services& services) {
   const bool hasStream = input.contains("StreamName") || input.contains("StreamARN");
   const bool hasToken = input.contains("NextToken");
   if (!hasStream && !hasToken) {
-    return apiError(ErrorType::kInvalidArgument, "Either NextToken or StreamName should be provided.");
+    return apiError(ErrorType::kInvalidArgument,
+                    "Either NextToken or StreamName should be provided.");
   }
   for (const char* member : {"StreamName", "StreamARN", "ExclusiveStartShardId", "ShardFilter",
                              "StreamCreationTimestamp"}) {
@@ -106,6 +107,8 @@ ApiResult<Json> listShards(const Json& input, WireFormat, Services& services) {
 
 }  // namespace
 
-void listShards(ActionCall call) { runOnControl(std::move(call), &listShards); }
+void listShards(ActionCall call) {
+  runOnControl(std::move(call), &listShards);
+}
 
 }  // namespace kbridge::kinesis::actions

@@ -55,6 +55,8 @@ ApiResult<Json> listStreams(const Json& input, WireFormat format, Services& serv
 
 }  // namespace
 
-void listStreams(ActionCall call) { runOnControl(std::move(call), &listStreams); }
+void listStreams(ActionCall call) {
+  runOnControl(std::move(call), &listStreams);
+}
 
 }  // namespace kbridge::kinesis::actions

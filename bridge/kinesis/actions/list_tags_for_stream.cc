@@ -29,6 +29,8 @@ ApiResult<Json> listTagsForStream(const Json& input, WireFormat, Services& servi
 
 }  // namespace
 
-void listTagsForStream(ActionCall call) { runOnControl(std::move(call), &listTagsForStream); }
+void listTagsForStream(ActionCall call) {
+  runOnControl(std::move(call), &listTagsForStream);
+}
 
 }  // namespace kbridge::kinesis::actions

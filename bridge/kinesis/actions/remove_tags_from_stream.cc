@@ -26,6 +26,8 @@ ApiResult<Json> removeTagsFromStream(const Json& input, WireFormat, Services& se
 
 }  // namespace
 
-void removeTagsFromStream(ActionCall call) { runOnControl(std::move(call), &removeTagsFromStream); }
+void removeTagsFromStream(ActionCall call) {
+  runOnControl(std::move(call), &removeTagsFromStream);
+}
 
 }  // namespace kbridge::kinesis::actions

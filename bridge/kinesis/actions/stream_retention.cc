@@ -17,12 +17,13 @@ ApiResult<Json> changeRetention(const Json& input, Services& services, Retention
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
   const std::string requested = "Requested retention period (" + std::to_string(hours) + " hours)";
   if (hours < 24) {
-    return apiError(ErrorType::kInvalidArgument,
-                    "Minimum allowed retention period is 24 hours. " + requested + " is too short.");
+    return apiError(ErrorType::kInvalidArgument, "Minimum allowed retention period is 24 hours. " +
+                                                     requested + " is too short.");
   }
   if (hours > 8760) {
-    return apiError(ErrorType::kInvalidArgument,
-                    "Maximum allowed retention period is 8760 hours. " + requested + " is too long.");
+    return apiError(
+        ErrorType::kInvalidArgument,
+        "Maximum allowed retention period is 8760 hours. " + requested + " is too long.");
   }
   const int current = meta->retentionHours;
   if (change == RetentionChange::kIncrease && hours < current) {

@@ -61,7 +61,8 @@ TEST(DecodeBody, CborByteStringsBecomeBinaryAndTagsAreDropped) {
   auto r = decodeBody(body, WireFormat::kCbor);
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE((*r)["Data"].is_binary());
-  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Data"].get_binary()), (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Data"].get_binary()),
+            (std::vector<std::uint8_t>{1, 2, 3}));
   EXPECT_EQ((*r)["Timestamp"].get<std::int64_t>(), 1700000000123);
   EXPECT_EQ((*r)["PartitionKey"], "k");
 }
@@ -73,7 +74,8 @@ TEST(DecodeBody, CborIndefiniteLengthItems) {
   auto r = decodeBody(body, WireFormat::kCbor);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)["a"], Json::array({1, 2}));
-  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["b"].get_binary()), (std::vector<std::uint8_t>{1, 2}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["b"].get_binary()),
+            (std::vector<std::uint8_t>{1, 2}));
 }
 
 TEST(DecodeBody, CborRoundTrip) {
@@ -87,7 +89,8 @@ TEST(DecodeBody, CborRoundTrip) {
   auto r = decodeBody(encoded, WireFormat::kCbor);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, tree);
-  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][0]["Data"].get_binary()), (std::vector<std::uint8_t>{0x00, 0xff}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][0]["Data"].get_binary()),
+            (std::vector<std::uint8_t>{0x00, 0xff}));
   EXPECT_EQ((*r)["Records"][0]["ApproximateArrivalTimestamp"].get<std::int64_t>(), 1700000000123);
 }
 

@@ -110,8 +110,9 @@ TEST_F(DispatcherTest, ShardLimitIsEnforcedAcrossStreams) {
   call("CreateStream", {{"StreamName", "a"}, {"ShardCount", 15}});
   auto e = call("CreateStream", {{"StreamName", "b"}, {"ShardCount", 6}}, 400);
   EXPECT_EQ(e["__type"], "LimitExceededException");
-  EXPECT_NE(e["message"].get<std::string>().find("Current shard count for the account: 15. Limit: 20."),
-            std::string::npos);
+  EXPECT_NE(
+      e["message"].get<std::string>().find("Current shard count for the account: 15. Limit: 20."),
+      std::string::npos);
   EXPECT_FALSE(admin_.topics.count("b"));
   auto limits = call("DescribeLimits", Json::object());
   EXPECT_EQ(limits["ShardLimit"], 20);
@@ -119,7 +120,8 @@ TEST_F(DispatcherTest, ShardLimitIsEnforcedAcrossStreams) {
 }
 
 TEST_F(DispatcherTest, KafkaUnavailableIsRetriableAndLeavesNoCatalogRecord) {
-  admin_.failNext = kafka::KafkaError{kafka::KafkaErrorKind::kUnavailable, -195, "all brokers down"};
+  admin_.failNext =
+      kafka::KafkaError{kafka::KafkaErrorKind::kUnavailable, -195, "all brokers down"};
   auto r = send("CreateStream", R"({"StreamName":"x","ShardCount":1})");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(Json::parse(r.body)["__type"], "ServiceUnavailable");
@@ -151,8 +153,8 @@ TEST_F(DispatcherTest, RetentionChangesFollowKinesisRules) {
             "is too short.");
   call("DecreaseStreamRetentionPeriod", {{"StreamName", "r"}, {"RetentionPeriodHours", 24}});
   EXPECT_EQ(admin_.topics["r"].configs["retention.ms"], "86400000");
-  EXPECT_EQ(call("DescribeStreamSummary", {{"StreamName", "r"}})["StreamDescriptionSummary"]
-                ["RetentionPeriodHours"],
+  EXPECT_EQ(call("DescribeStreamSummary",
+                 {{"StreamName", "r"}})["StreamDescriptionSummary"]["RetentionPeriodHours"],
             24);
 }
 
@@ -256,8 +258,8 @@ TEST_F(DispatcherTest, ProtocolErrorsComeBeforeValidation) {
 }
 
 TEST_F(DispatcherTest, ValidationErrorsUseAwsWording) {
-  auto e = call("CreateStream", {{"StreamName", std::string(129, 'a') + "!"}, {"ShardCount", 0}},
-                400);
+  auto e =
+      call("CreateStream", {{"StreamName", std::string(129, 'a') + "!"}, {"ShardCount", 0}}, 400);
   EXPECT_EQ(e["__type"], "ValidationException");
   const auto msg = e["message"].get<std::string>();
   EXPECT_EQ(msg.rfind("3 validation errors detected: ", 0), 0u) << msg;
@@ -274,7 +276,8 @@ TEST_F(DispatcherTest, ValidationErrorsUseAwsWording) {
 TEST_F(DispatcherTest, CborRequestsGetCborResponses) {
   Json body{{"StreamName", "cb"}, {"ShardCount", 2}};
   auto bytes = Json::to_cbor(body);
-  auto r = send("CreateStream", std::string(bytes.begin(), bytes.end()), "application/x-amz-cbor-1.1");
+  auto r =
+      send("CreateStream", std::string(bytes.begin(), bytes.end()), "application/x-amz-cbor-1.1");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(header(r, "Content-Type"), "application/x-amz-cbor-1.1");
   auto summary = Json::to_cbor(Json{{"StreamName", "cb"}});

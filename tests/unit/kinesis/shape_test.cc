@@ -575,8 +575,10 @@ TEST(Normalize, CborBlobsAsByteStringsOrBase64Text) {
   ASSERT_TRUE(decoded.ok());
   auto r = validateInput(*decoded, kPutRecordsInput, WireFormat::kCbor);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][0]["Data"].get_binary()), (std::vector<std::uint8_t>{0, 1, 0xff}));
-  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][1]["Data"].get_binary()), (std::vector<std::uint8_t>{0, 1, 0xff}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][0]["Data"].get_binary()),
+            (std::vector<std::uint8_t>{0, 1, 0xff}));
+  EXPECT_EQ(static_cast<const std::vector<std::uint8_t>&>((*r)["Records"][1]["Data"].get_binary()),
+            (std::vector<std::uint8_t>{0, 1, 0xff}));
 }
 
 std::int64_t timestampOf(const Json& value, WireFormat format) {
