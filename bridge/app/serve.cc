@@ -21,6 +21,7 @@
 #include "http/server.h"
 #include "kafka/admin.h"
 #include "kafka/catalog_log.h"
+#include "kafka/producer.h"
 #include "kinesis/dispatcher.h"
 #include "streams/catalog.h"
 
@@ -71,6 +72,7 @@ int serve(const std::string& configPath) {
   try {
     SystemClock clock;
     auto admin = kafka::makeRdKafkaAdmin(config->kafka);
+    auto producer = kafka::makeRdKafkaProducer(config->kafka);
     streams::Catalog catalog(kafka::makeKafkaCatalogLog(config->kafka),
                              std::chrono::milliseconds(config->kafka.requestTimeoutMs));
     for (;;) {
@@ -88,6 +90,7 @@ int serve(const std::string& configPath) {
     services.admin = admin.get();
     services.clock = &clock;
     services.control = &control;
+    services.producer = producer.get();
     kinesis::Dispatcher dispatcher(services);
     std::atomic<bool> ready{false};
     AdminHandler adminHandler(ready);

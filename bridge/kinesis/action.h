@@ -18,6 +18,7 @@
 
 namespace kbridge::kafka {
 class KafkaAdmin;
+class RecordProducer;
 }
 namespace kbridge::streams {
 class Catalog;
@@ -32,6 +33,7 @@ struct Services {
   kafka::KafkaAdmin* admin = nullptr;
   const Clock* clock = nullptr;
   Executor* control = nullptr;  // may block (Kafka admin, catalog writes)
+  kafka::RecordProducer* producer = nullptr;
 };
 
 using Reply = std::function<void(ApiResult<Json>)>;

@@ -247,7 +247,9 @@ const Shape kMergeShardsInput = Make(ShapeType::kStructure, "MergeShardsInput")
                                              {"StreamName", &kStreamName, false},
                                              {"StreamARN", &kStreamARN, false},
                                              {"StreamId", &kStreamId, false}});
-const Shape kData = Make(ShapeType::kBlob, "Data").min(0).max(10485760);
+// The model allows 10 MiB since UpdateMaxRecordSize exists; a stream's default, and kbridge's only
+// record size, is 1 MiB, which Kinesis enforces with this same validation message.
+const Shape kData = Make(ShapeType::kBlob, "Data").min(0).max(1048576);
 const Shape kPartitionKey = Make(ShapeType::kString, "PartitionKey").min(1).max(256);
 const Shape kHashKey = Make(ShapeType::kString, "HashKey").pattern(R"re(0|([1-9]\d{0,38}))re");
 const Shape kPutRecordInput = Make(ShapeType::kStructure, "PutRecordInput")

@@ -17,6 +17,8 @@ void increaseStreamRetentionPeriod(ActionCall call);
 void listShards(ActionCall call);
 void listStreams(ActionCall call);
 void listTagsForStream(ActionCall call);
+void putRecord(ActionCall call);
+void putRecords(ActionCall call);
 void removeTagsFromStream(ActionCall call);
 
 }  // namespace kbridge::kinesis::actions

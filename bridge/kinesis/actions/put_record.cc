@@ -1,0 +1,60 @@
+// PutRecord: one record into the shard its hash key selects. The answer is sent from the delivery
+// report, after every in-sync replica has the record (acks=all): an acknowledged PutRecord is never
+// lost, and a failed one is never reported as a success.
+
+#include "kafka/producer.h"
+#include "kinesis/actions/actions.h"
+#include "kinesis/actions/common.h"
+#include "kinesis/actions/records.h"
+#include "streams/sequence_number.h"
+
+namespace kbridge::kinesis::actions {
+
+void putRecord(ActionCall request) {
+  auto name = streamNameOf(request.input, *request.services);
+  if (!name) return request.reply(fail(name.error()));
+  if (auto it = request.input.find("SequenceNumberForOrdering"); it != request.input.end()) {
+    // Kafka keeps per-partition order by itself; the number only has to be one of ours.
+    if (!streams::SequenceNumber::parse(it->get<std::string>())) {
+      return request.reply(apiError(
+          ErrorType::kInvalidArgument,
+          "ExclusiveMinimumSequenceNumber " + it->get<std::string>() +
+              " used in PutRecord on stream " + *name + " under account " +
+              request.services->config->kinesis.accountId + " is invalid."));
+    }
+  }
+  withWritableStream(std::move(request), *name, [](ActionCall call, streams::StreamMeta stream) {
+    const auto& input = call.input;
+    kafka::OutgoingRecord record;
+    record.topic = stream.topic;
+    record.key = input.at("PartitionKey").get<std::string>();
+    if (auto it = input.find("ExplicitHashKey"); it != input.end()) {
+      record.explicitHashKey = it->get<std::string>();
+    }
+    auto shard = routeRecord(stream, record.key, record.explicitHashKey);
+    if (!shard) return call.reply(fail(shard.error()));
+    record.partition = static_cast<std::int32_t>(*shard);
+    const auto& data = input.at("Data").get_binary();
+    record.value.assign(data.begin(), data.end());
+
+    std::vector<kafka::OutgoingRecord> batch;
+    batch.push_back(std::move(record));
+    Services* services = call.services;
+    auto reply = std::move(call.reply);
+    services->producer->produce(
+        std::move(batch), [reply = std::move(reply), stream = std::move(stream), shard = *shard,
+                           services](std::vector<kafka::DeliveryResult> results) {
+          const auto& result = results.at(0);
+          if (result.error) {
+            return reply(fail(deliveryError(*result.error, stream, shard, *services->config)));
+          }
+          streams::SequenceNumber seq{stream.generation, shard,
+                                      static_cast<std::uint64_t>(result.offset)};
+          reply(Json{{"ShardId", streams::shardIdName(shard)},
+                     {"SequenceNumber", seq.toString()},
+                     {"EncryptionType", "NONE"}});
+        });
+  });
+}
+
+}  // namespace kbridge::kinesis::actions
