@@ -21,6 +21,7 @@
 #include "http/server.h"
 #include "kafka/admin.h"
 #include "kafka/catalog_log.h"
+#include "kafka/fetcher.h"
 #include "kafka/producer.h"
 #include "kinesis/dispatcher.h"
 #include "streams/catalog.h"
@@ -73,6 +74,7 @@ int serve(const std::string& configPath) {
     SystemClock clock;
     auto admin = kafka::makeRdKafkaAdmin(config->kafka);
     auto producer = kafka::makeRdKafkaProducer(config->kafka);
+    auto fetcher = kafka::makeRdKafkaFetcher(config->kafka);
     streams::Catalog catalog(kafka::makeKafkaCatalogLog(config->kafka),
                              std::chrono::milliseconds(config->kafka.requestTimeoutMs));
     for (;;) {
@@ -84,6 +86,7 @@ int serve(const std::string& configPath) {
     }
 
     ThreadPool control(4);
+    ThreadPool fetch(8);
     kinesis::Services services;
     services.config = config;
     services.catalog = &catalog;
@@ -91,6 +94,8 @@ int serve(const std::string& configPath) {
     services.clock = &clock;
     services.control = &control;
     services.producer = producer.get();
+    services.fetcher = fetcher.get();
+    services.fetch = &fetch;
     kinesis::Dispatcher dispatcher(services);
     std::atomic<bool> ready{false};
     AdminHandler adminHandler(ready);

@@ -19,6 +19,7 @@
 namespace kbridge::kafka {
 class KafkaAdmin;
 class RecordProducer;
+class Fetcher;
 }
 namespace kbridge::streams {
 class Catalog;
@@ -34,6 +35,8 @@ struct Services {
   const Clock* clock = nullptr;
   Executor* control = nullptr;  // may block (Kafka admin, catalog writes)
   kafka::RecordProducer* producer = nullptr;
+  kafka::Fetcher* fetcher = nullptr;
+  Executor* fetch = nullptr;  // reads that may wait on Kafka (GetRecords, GetShardIterator)
 };
 
 using Reply = std::function<void(ApiResult<Json>)>;

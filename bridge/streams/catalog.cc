@@ -1,8 +1,28 @@
 #include "streams/catalog.h"
 
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 namespace kbridge::streams {
+
+namespace {
+
+// The catalog key of the cluster record; stream names cannot contain '#'.
+constexpr const char* kClusterKey = "#cluster";
+
+std::string randomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : raw) {
+    hex.push_back(digits[c >> 4]);
+    hex.push_back(digits[c & 15]);
+  }
+  return hex;
+}
+
+}  // namespace
 
 using kafka::KafkaStatus;
 
@@ -18,7 +38,17 @@ KafkaStatus Catalog::start() {
   log_->startReading([this](const kafka::CatalogRecord& r) { apply(r); },
                      [this](std::int64_t p) { advance(p); });
   started_ = true;
+  if (auto synced = sync(); !synced) return synced;
+  if (!iteratorSecret().empty()) return {};
+  nlohmann::json cluster{{"v", 1}, {"kind", "cluster"}, {"iteratorSecret", randomHex(32)}};
+  auto offset = log_->append(kClusterKey, cluster.dump());
+  if (!offset) return fail(offset.error());
   return sync();
+}
+
+std::string Catalog::iteratorSecret() const {
+  std::shared_lock lock(mapMutex_);
+  return iteratorSecret_;
 }
 
 void Catalog::stop() {
@@ -69,6 +99,10 @@ void Catalog::apply(const kafka::CatalogRecord& record) {
   if (doc.is_discarded() || !doc.is_object()) {
     spdlog::warn("catalog: record at offset {} (key {}) is not JSON; ignored", record.offset,
                  record.key);
+    return;
+  }
+  if (record.key == kClusterKey && doc.value("kind", "") == "cluster") {
+    iteratorSecret_ = doc.value("iteratorSecret", "");
     return;
   }
   if (doc.value("kind", "") != "stream") return;  // other kinds belong to later versions

@@ -45,6 +45,10 @@ class Catalog {
   // Removes a stream (tombstone) and waits until applied.
   kafka::KafkaStatus erase(const std::string& name);
 
+  // The cluster-wide secret that authenticates shard iterators (created by the first instance that
+  // finds none; the catalog's last record for it wins, so all instances converge on one).
+  std::string iteratorSecret() const;
+
   // Serializes read-modify-write sequences of this instance's control plane.
   std::mutex& writeMutex() { return writeMutex_; }
 
@@ -57,6 +61,7 @@ class Catalog {
   std::chrono::milliseconds timeout_;
   mutable std::shared_mutex mapMutex_;
   std::map<std::string, StreamMeta> streams_;
+  std::string iteratorSecret_;
   std::mutex positionMutex_;
   std::condition_variable positionChanged_;
   std::int64_t position_ = 0;  // next offset to be applied

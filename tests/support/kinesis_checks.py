@@ -7,14 +7,23 @@ assert* helpers) and from the real service's messages quoted in the test files.
 - assert_error() / assert_validation() and the pieces of Kinesis's validation messages;
 - call(): one signed JSON request, (status, decoded body);
 - topic_of() / retention_ms(): Kafka's view of a stream's topic, waiting for the brokers to show it;
-- the `new_stream` fixture (tests/integration/conftest.py makes it available to every test file).
+- the `new_stream` fixture (tests/integration/conftest.py makes it available to every test file);
+- the data-plane scenario of tests/compat/test_data_plane_*.py: DataPlaneWorkload, DataPlaneReport,
+  read_shard(), check_data_plane_report(), check_kafka_view() and the `kinesis_target` fixture.
 """
+import base64
+import datetime
+import hashlib
 import json
+import os
+import random
 import re
+import time
 
 import pytest
 
-from kbridge_harness import ACCOUNT_ID, kafka_topic, raw_call, unique_name, wait_for
+from kbridge_harness import (ACCOUNT_ID, expected_hash_ranges, kafka_topic, raw_call, unique_name,
+                             wait_for)
 
 STRING, INTEGER, LONG, BOOLEAN, TIMESTAMP, LIST, MAP, STRUCTURE = (
     "String", "Integer", "Long", "Boolean", "Timestamp", "List", "Map", "Structure")
@@ -235,3 +244,458 @@ def retention_hours(kbridge, name):
     status, body = call(kbridge, "DescribeStreamSummary", {"StreamName": name})
     assert status == 200, body
     return body["StreamDescriptionSummary"]["RetentionPeriodHours"]
+
+
+# --- data plane (tests/compat/test_data_plane_*.py) -----------------------------------------------
+#
+# Every client (boto3, AWS CLI, @aws-sdk/client-kinesis, AWS SDK for Java v2) runs the same scenario
+# on a fresh 4-shard stream and fills a DataPlaneReport; check_data_plane_report() then checks it
+# against the DataPlaneWorkload that the test generated, and check_kafka_view() against the topic.
+# The scenario, in this order:
+#   1. ListShards; one GetRecords on a TRIM_HORIZON iterator of every (still empty) shard;
+#   2. PutRecords of `bulk` in batches; before record `cut`, wait for the next whole second (cut_ms),
+#      so bulk[:cut] arrived before cut_ms and the rest at or after it;
+#   3. PutRecord of `single` records, the second with SequenceNumberForOrdering = the first's number;
+#   4. a LATEST iterator per shard, one GetRecords (empty), PutRecords of `latest`, then reading on
+#      from that call's NextShardIterator;
+#   5. per shard, reads from TRIM_HORIZON (with a Limit, so it pages), AT_SEQUENCE_NUMBER and
+#      AFTER_SEQUENCE_NUMBER of the record three quarters into the TRIM_HORIZON read, AT_TIMESTAMP
+#      cut_ms.
+# A read stops at the first empty response whose MillisBehindLatest is 0, once it has as many
+# records as the puts say the shard got (LATEST: as `latest` put there).
+
+DATA_PLANE_SHARDS = 4
+ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
+                  "AT_TIMESTAMP")
+SEQUENCE_NUMBER = re.compile(r"0|[1-9]\d{0,128}")  # the API's pattern for sequence numbers
+EMPTY_ANSWER_MS = 1000  # "an empty shard answers at once": well under a long-poll
+SECTIONS = ("bulk", "single", "latest")
+_KEY_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/=+ éßü€日本語"
+
+
+class _ExternalEndpoint:
+    """A Kinesis server the harness did not start (KBRIDGE_COMPAT_ENDPOINT)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+
+@pytest.fixture(scope="module")
+def kinesis_target(request):
+    """(server, kafka bootstrap or None): kbridge started by the harness, or, when the environment
+    names KBRIDGE_COMPAT_ENDPOINT (for example a kinesalite on 127.0.0.1), that server — to check the
+    tests themselves against another implementation; the Kafka checks are skipped then."""
+    external = os.environ.get("KBRIDGE_COMPAT_ENDPOINT")
+    if external:
+        return _ExternalEndpoint(external), None
+    return request.getfixturevalue("kbridge"), request.getfixturevalue("kafka_bootstrap")
+
+
+def md5_hash_key(partition_key):
+    """Kinesis's hash key of a partition key: MD5 of its UTF-8 bytes as a 128-bit big-endian int."""
+    return int.from_bytes(hashlib.md5(partition_key.encode("utf-8")).digest(), "big")
+
+
+def routed_shard(ranges, partition_key, explicit_hash_key=None):
+    """Index of the shard whose (start, end) range holds the record's hash key."""
+    hash_key = int(explicit_hash_key) if explicit_hash_key is not None else md5_hash_key(partition_key)
+    matches = [i for i, (start, end) in enumerate(ranges) if start <= hash_key <= end]
+    assert len(matches) == 1, f"hash key {hash_key} is in {len(matches)} of the ranges {ranges}"
+    return matches[0]
+
+
+class DataRecord:
+    __slots__ = ("section", "index", "key", "data", "ehk")
+
+    def __init__(self, section, index, key, data, ehk=None):
+        self.section, self.index, self.key, self.data, self.ehk = section, index, key, data, ehk
+
+    def __repr__(self):
+        return (f"{self.section}[{self.index}](key={self.key!r}, ehk={self.ehk}, "
+                f"data={self.data[:16].hex()}{'…' if len(self.data) > 16 else ''} ({len(self.data)} B))")
+
+
+class DataPlaneWorkload:
+    """The records a scenario puts: `bulk` (in PutRecords batches of `batch`, cut before `cut`),
+    `single` (two PutRecord calls, same key, binary data with 0x00 and 0xff) and `latest`. Random but
+    reproducible from `seed`; every tenth bulk record, the range boundaries and half of `latest`
+    carry an ExplicitHashKey (`latest` then reaches every shard)."""
+
+    def __init__(self, bulk=10_000, latest=20, batch=500, seed=None, shards=DATA_PLANE_SHARDS):
+        self.seed = seed if seed is not None else random.randrange(2**32)
+        self.batch = batch
+        self.cut = bulk // 2
+        rng = random.Random(self.seed)
+        ranges = expected_hash_ranges(shards)
+        edges = ["0", str(2**128 - 1)] + [str(v) for r in ranges[1:] for v in (r[0], r[0] - 1)]
+
+        def key():
+            return "".join(rng.choice(_KEY_CHARS) for _ in range(rng.randint(1, 48)))
+
+        def data():
+            return rng.randbytes(rng.randint(1, 120))
+
+        self.bulk = []
+        for i in range(bulk):
+            ehk = None
+            if i < len(edges):
+                ehk = edges[i]
+            elif i % 10 == 3:
+                ehk = str(rng.randrange(2**128))
+            self.bulk.append(DataRecord("bulk", i, key(), data(), ehk))
+        if bulk > len(edges) + 2:  # the longest (256) and shortest partition keys, and 0x00/0xff data
+            self.bulk[len(edges)].key = "".join(rng.choice(_KEY_CHARS) for _ in range(256))
+            self.bulk[len(edges) + 1].key = "k"
+            self.bulk[len(edges) + 1].data = b"\x00\xff"
+        self.single = [DataRecord("single", 0, "ordered-key", bytes(range(256))),
+                       DataRecord("single", 1, "ordered-key", b"\xff\x00" * 8 + bytes(range(255, -1, -1)))]
+        self.latest = []
+        for i in range(latest):
+            ehk = str((ranges[(i // 2) % shards][0] + ranges[(i // 2) % shards][1]) // 2) \
+                if i % 2 == 0 else None
+            self.latest.append(DataRecord("latest", i, key(), data(), ehk))
+
+    def sections(self):
+        return {"bulk": self.bulk, "single": self.single, "latest": self.latest}
+
+    def batches(self, records):
+        return [records[i:i + self.batch] for i in range(0, len(records), self.batch)]
+
+    def write_tsv(self, path):
+        """One line per record for the JS and Java programs:
+        section TAB base64(UTF-8 key) TAB base64(data) TAB explicit hash key or '-'."""
+        with open(path, "w", encoding="ascii") as out:
+            for section, records in self.sections().items():
+                for r in records:
+                    out.write(f"{section}\t{base64.b64encode(r.key.encode()).decode()}\t"
+                              f"{base64.b64encode(r.data).decode()}\t{r.ehk or '-'}\n")
+
+
+def epoch_ms(value):
+    """Milliseconds since the epoch of a datetime, an ISO-8601 string or epoch seconds."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return round(value.timestamp() * 1000)
+    return round(float(value) * 1000)
+
+
+def next_whole_second_ms():
+    """The next whole second after now, in epoch ms; sleeps until 20 ms past it."""
+    cut_ms = (int(time.time()) + 1) * 1000
+    time.sleep(max(0.0, cut_ms / 1000 + 0.02 - time.time()))
+    return cut_ms
+
+
+class DataPlaneReport:
+    """What a client saw. Filled by the Python drivers directly, or from the JSON-lines events of
+    the JS and Java programs (event())."""
+
+    def __init__(self):
+        self.shards = []  # ListShards: [(shard id, start, end)]
+        self.times = {}  # "start", "cut", "end" in epoch ms (the client's clock)
+        self.puts = {s: {} for s in SECTIONS}  # section -> index -> (shard id, sequence number)
+        self.reads = {}  # (read, shard id) -> {"start": seq, "calls": [...], "records": [...]}
+        self.http = []  # (content type, operation) of every request, where the client tells
+
+    @classmethod
+    def from_jsonl(cls, path):
+        """The report a JS or Java program wrote: one JSON event per line."""
+        report = cls()
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    report.event(json.loads(line))
+        return report
+
+    def put_count(self, shard, sections=SECTIONS):
+        """How many records the puts of `sections` say went to `shard`."""
+        return sum(1 for s in sections for sid, _ in self.puts[s].values() if sid == shard)
+
+    def read(self, kind, shard):
+        return self.reads.setdefault((kind, shard), {"start": None, "calls": [], "records": []})
+
+    def add_call(self, kind, shard, n, millis, has_next, elapsed_ms=None):
+        self.read(kind, shard)["calls"].append(
+            {"n": n, "millis": millis, "next": has_next, "ms": elapsed_ms})
+
+    def add_record(self, kind, shard, seq, key, data, arrival_ms):
+        self.read(kind, shard)["records"].append((seq, key, data, arrival_ms))
+
+    def event(self, ev):
+        kind = ev["ev"]
+        if kind == "shard":
+            self.shards.append((ev["id"], int(ev["start"]), int(ev["end"])))
+        elif kind == "time":
+            self.times[ev["name"]] = int(ev["ms"])
+        elif kind == "put":
+            self.puts[ev["section"]][int(ev["i"])] = (ev["shard"], ev["seq"])
+        elif kind == "start":
+            self.read(ev["read"], ev["shard"])["start"] = ev["seq"]
+        elif kind == "call":
+            self.add_call(ev["read"], ev["shard"], int(ev["n"]), ev.get("millis"), bool(ev["next"]),
+                          ev.get("ms"))
+        elif kind == "rec":
+            self.add_record(ev["read"], ev["shard"], ev["seq"],
+                            base64.b64decode(ev["key"]).decode("utf-8"), base64.b64decode(ev["data"]),
+                            int(ev["arrival"]))
+        elif kind == "http":
+            self.http.append((ev["ct"], ev["op"]))
+        else:
+            raise AssertionError(f"unknown report event {ev!r}")
+
+
+def read_shard(report, kind, shard, get_records, iterator, limit=None, want=0, timeout=30.0):
+    """Reads one shard as the scenario says: `get_records(iterator, limit)` answers
+    (records [(seq, key, data, arrival_ms)], MillisBehindLatest, NextShardIterator, elapsed ms).
+    Returns the last NextShardIterator."""
+    got, deadline = 0, time.monotonic() + timeout
+    for _ in range(1000):
+        records, millis, iterator, elapsed = get_records(iterator, limit)
+        report.add_call(kind, shard, len(records), millis, iterator is not None, elapsed)
+        for record in records:
+            report.add_record(kind, shard, *record)
+        got += len(records)
+        if iterator is None or time.monotonic() > deadline:
+            break
+        if not records:
+            if got >= want and millis in (0, None):
+                break
+            time.sleep(0.1)
+    return iterator
+
+
+def _first_difference(got, expected):
+    for i, (g, e) in enumerate(zip(got, expected)):
+        if g != e:
+            return i
+    return min(len(got), len(expected))
+
+
+def _show(record):
+    seq, key, data = record[:3]
+    return f"seq={seq} key={key!r} data={data[:16].hex()}{'…' if len(data) > 16 else ''} ({len(data)} B)"
+
+
+def check_data_plane_report(report, workload, timed=True, strict_reads=True):
+    """Every check of the scenario; raises one AssertionError listing every problem found.
+    `timed`: the client measured each GetRecords call alone (not the CLI's process start)."""
+    problems = []
+    sections = workload.sections()
+
+    # Shards and their hash-key ranges, as CreateStream makes them.
+    ids = [s[0] for s in report.shards]
+    ranges = [(s[1], s[2]) for s in report.shards]
+    expected_ids = [f"shardId-{i:012d}" for i in range(DATA_PLANE_SHARDS)]
+    if ids != expected_ids or ranges != expected_hash_ranges(DATA_PLANE_SHARDS):
+        raise AssertionError(f"ListShards: {report.shards}; expected {expected_ids} with "
+                             f"{expected_hash_ranges(DATA_PLANE_SHARDS)}")
+
+    # Puts: routing (MD5 or ExplicitHashKey), sequence numbers: Kinesis's pattern, unique,
+    # strictly increasing per shard in the order the client put them.
+    per_shard = {sid: [] for sid in ids}  # put order: bulk, single, latest
+    seen = {}
+    for section in SECTIONS:
+        for record in sections[section]:
+            answer = report.puts[section].get(record.index)
+            if answer is None:
+                problems.append(f"no put answer for {record!r}")
+                continue
+            sid, seq = answer
+            want_sid = ids[routed_shard(ranges, record.key, record.ehk)]
+            if sid != want_sid:
+                problems.append(f"{record!r} went to {sid}; MD5/ExplicitHashKey routes it to {want_sid}")
+            if not (isinstance(seq, str) and SEQUENCE_NUMBER.fullmatch(seq)):
+                problems.append(f"{record!r}: SequenceNumber {seq!r} does not match "
+                                f"{SEQUENCE_NUMBER.pattern}")
+                continue
+            if seq in seen:
+                problems.append(f"{record!r} and {seen[seq]!r} both got SequenceNumber {seq}")
+            seen[seq] = record
+            per_shard.setdefault(sid, []).append((seq, record.key, record.data, record))
+    for sid, records in per_shard.items():
+        for a, b in zip(records, records[1:]):
+            if int(b[0]) <= int(a[0]):
+                problems.append(f"{sid}: {b[3]!r} put after {a[3]!r} got SequenceNumber {b[0]} <= {a[0]}")
+                break
+    singles = [report.puts["single"].get(i) for i in range(2)]
+    if None not in singles and singles[0][0] != singles[1][0]:
+        problems.append(f"PutRecord with the same partition key landed on two shards: {singles}")
+    if problems:  # reads cannot be judged against wrong puts
+        raise AssertionError("\n".join(problems[:40]))
+
+    expected = {sid: [(seq, key, data) for seq, key, data, _ in records]
+                for sid, records in per_shard.items()}
+    after_cut = {sid: [(seq, key, data) for seq, key, data, r in records
+                       if r.section != "bulk" or r.index >= workload.cut]
+                 for sid, records in per_shard.items()}
+    latest = {sid: [(seq, key, data) for seq, key, data, r in records if r.section == "latest"]
+              for sid, records in per_shard.items()}
+
+    def calls_ok(label, read, final_empty=True):
+        calls = read["calls"]
+        if not calls:
+            problems.append(f"{label}: no GetRecords call")
+            return
+        for i, c in enumerate(calls):
+            if not c["next"]:
+                problems.append(f"{label}: call {i} has no NextShardIterator (the shard is open)")
+            if not isinstance(c["millis"], int) or c["millis"] < 0:
+                problems.append(f"{label}: call {i} has MillisBehindLatest {c['millis']!r}")
+        if final_empty and strict_reads and (calls[-1]["n"] != 0 or calls[-1]["millis"] != 0):
+            problems.append(f"{label}: the read did not end with an empty answer with "
+                            f"MillisBehindLatest 0: {calls[-1]}")
+
+    def compare(label, read, want):
+        got = [r[:3] for r in read["records"]]
+        if got != want:
+            i = _first_difference(got, want)
+            problems.append(
+                f"{label}: got {len(got)} records, expected {len(want)}; first difference at {i}: "
+                f"got {_show(got[i]) if i < len(got) else '(end)'}, "
+                f"expected {_show(want[i]) if i < len(want) else '(end)'}")
+
+    window = (report.times["start"] - 1000, report.times["end"] + 1000)
+    cut_ms = report.times["cut"]
+    for sid in ids:
+        empty = report.reads.get(("EMPTY", sid))
+        if empty is None or not empty["calls"]:
+            problems.append(f"{sid}: no GetRecords on the empty shard")
+        else:
+            calls_ok(f"{sid} empty shard", empty)
+            call = empty["calls"][0]
+            if call["n"] != 0 or empty["records"]:
+                problems.append(f"{sid}: the empty shard answered {call['n']} records")
+            if timed and (call["ms"] is None or call["ms"] > EMPTY_ANSWER_MS):
+                problems.append(f"{sid}: GetRecords on the empty shard took {call['ms']} ms")
+
+        trim = report.read("TRIM_HORIZON", sid)
+        calls_ok(f"{sid} TRIM_HORIZON", trim)
+        compare(f"{sid} TRIM_HORIZON", trim, expected[sid])
+        arrival = {r[0]: r[3] for r in trim["records"]}
+        previous = None
+        for seq, key, data, record in per_shard[sid]:
+            t = arrival.get(seq)
+            if t is None:
+                continue
+            if not window[0] <= t <= window[1]:
+                problems.append(f"{sid} {record!r}: ApproximateArrivalTimestamp {t} outside the "
+                                f"run's window {window}")
+            if record.section == "bulk" and (t >= cut_ms) != (record.index >= workload.cut):
+                problems.append(f"{sid} {record!r}: ApproximateArrivalTimestamp {t} is on the wrong "
+                                f"side of {cut_ms} (put {'after' if record.index >= workload.cut else 'before'} it)")
+            if previous is not None and t < previous:
+                problems.append(f"{sid} {record!r}: ApproximateArrivalTimestamp {t} < the previous "
+                                f"record's {previous}")
+            previous = t
+
+        for kind, offset in (("AT_SEQUENCE_NUMBER", 0), ("AFTER_SEQUENCE_NUMBER", 1)):
+            read = report.read(kind, sid)
+            seqs = [r[0] for r in expected[sid]]
+            if read["start"] not in seqs:
+                problems.append(f"{sid} {kind}: started at {read['start']!r}, not one of the shard's")
+                continue
+            calls_ok(f"{sid} {kind} {read['start']}", read)
+            compare(f"{sid} {kind} {read['start']}", read,
+                    expected[sid][seqs.index(read["start"]) + offset:])
+
+        at_ts = report.read("AT_TIMESTAMP", sid)
+        calls_ok(f"{sid} AT_TIMESTAMP {cut_ms}", at_ts)
+        compare(f"{sid} AT_TIMESTAMP {cut_ms}", at_ts, after_cut[sid])
+
+        last = report.read("LATEST", sid)
+        calls_ok(f"{sid} LATEST", last)
+        if not last["calls"] or last["calls"][0]["n"] != 0:
+            problems.append(f"{sid} LATEST: the first GetRecords (before `latest` was put) answered "
+                            f"{last['calls'][:1]}")
+        elif timed and (last["calls"][0]["ms"] is None or last["calls"][0]["ms"] > EMPTY_ANSWER_MS):
+            problems.append(f"{sid} LATEST: the empty GetRecords took {last['calls'][0]['ms']} ms")
+        compare(f"{sid} LATEST", last, latest[sid])
+    assert not problems, f"workload seed {workload.seed}:\n" + "\n".join(problems[:60])
+    return per_shard
+
+
+def check_kafka_view(bootstrap, topic, report, workload, timeout=30.0):
+    """Reads the stream's topic straight from Kafka (partition = shard index) and checks every record:
+    key = partition key bytes, value = data bytes, LogAppendTime timestamp within the run and equal to
+    the ApproximateArrivalTimestamp that GetRecords gave, and offsets in sequence-number order."""
+    from confluent_kafka import (OFFSET_BEGINNING, TIMESTAMP_LOG_APPEND_TIME, Consumer,
+                                 KafkaError, TopicPartition)
+
+    ids = [s[0] for s in report.shards]
+    expected = {i: [] for i in range(len(ids))}
+    records = {r.section + str(r.index): r for rs in workload.sections().values() for r in rs}
+    for section in SECTIONS:
+        for index, (sid, seq) in report.puts[section].items():
+            expected[ids.index(sid)].append((int(seq), records[section + str(index)]))
+    arrival = {}
+    for (kind, sid), read in report.reads.items():
+        if kind == "TRIM_HORIZON":
+            arrival.update({int(r[0]): r[3] for r in read["records"]})
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"compat-{topic}",
+                         "enable.auto.commit": False, "enable.partition.eof": True,
+                         "socket.timeout.ms": 10000})
+    problems = []
+    window = (report.times["start"] - 1000, report.times["end"] + 1000)
+    try:
+        got = {i: [] for i in expected}
+        high = {}
+        for p in expected:
+            low, high[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            if low != 0:
+                problems.append(f"partition {p}: low watermark {low}, expected 0")
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in expected])
+        done = {p for p in expected if high[p] == 0}
+        deadline = time.monotonic() + timeout
+        while len(done) < len(expected) and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    if msg.offset() >= high[msg.partition()]:
+                        done.add(msg.partition())
+                    continue
+                raise AssertionError(f"Kafka consumer error: {msg.error()}")
+            got[msg.partition()].append(msg)
+            if msg.offset() + 1 >= high[msg.partition()]:
+                done.add(msg.partition())
+        if len(done) < len(expected):
+            problems.append(f"partitions {sorted(set(expected) - done)} not read to their end "
+                            f"{high} within {timeout}s")
+    finally:
+        consumer.close()
+
+    for p, want in expected.items():
+        want.sort(key=lambda e: e[0])
+        msgs = got[p]
+        if len(msgs) != len(want):
+            problems.append(f"partition {p}: {len(msgs)} Kafka records, expected {len(want)}")
+        previous = -1
+        for i, (msg, (seq, record)) in enumerate(zip(msgs, want)):
+            label = f"partition {p} offset {msg.offset()} (sequence-number order {i}: {seq} {record!r})"
+            if msg.offset() <= previous:
+                problems.append(f"{label}: offset not after {previous}")
+            previous = msg.offset()
+            if msg.key() != record.key.encode("utf-8"):
+                problems.append(f"{label}: key {msg.key()!r}, expected {record.key.encode()!r}")
+            if msg.value() != record.data:
+                problems.append(f"{label}: value {msg.value()!r:.80}, expected {record.data!r:.80}")
+            ts_type, ts = msg.timestamp()
+            if ts_type != TIMESTAMP_LOG_APPEND_TIME:
+                problems.append(f"{label}: timestamp type {ts_type}, expected LogAppendTime "
+                                f"({TIMESTAMP_LOG_APPEND_TIME})")
+            if not window[0] <= ts <= window[1]:
+                problems.append(f"{label}: timestamp {ts} outside the run's window {window}")
+            if seq in arrival and abs(arrival[seq] - ts) > 1:
+                problems.append(f"{label}: timestamp {ts} but ApproximateArrivalTimestamp "
+                                f"{arrival[seq]}")
+            if len(problems) > 60:
+                break
+    assert not problems, f"Kafka's view of {topic} (seed {workload.seed}):\n" + "\n".join(problems[:60])

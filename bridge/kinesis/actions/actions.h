@@ -13,6 +13,8 @@ void deleteStream(ActionCall call);
 void describeLimits(ActionCall call);
 void describeStream(ActionCall call);
 void describeStreamSummary(ActionCall call);
+void getRecords(ActionCall call);
+void getShardIterator(ActionCall call);
 void increaseStreamRetentionPeriod(ActionCall call);
 void listShards(ActionCall call);
 void listStreams(ActionCall call);

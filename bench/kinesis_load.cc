@@ -1,0 +1,540 @@
+// kinesis_load — a closed-loop load generator for the Kinesis JSON 1.1 API (kbridge, kinesalite).
+//
+//   kinesis_load --endpoint http://127.0.0.1:PORT --stream NAME [--auth] [--watch-pid PID] [--label L] MODE...
+//
+// Modes (one per run):
+//   --create-stream SHARDS     CreateStream (an existing stream is fine), then wait until ACTIVE.
+//   --op putrecords|putrecord  N keep-alive connections (--connections, one thread each) send
+//                              precomputed requests back to back for --warmup + --duration seconds;
+//                              only requests completing after the warm-up count. PutRecords carries
+//                              --batch records (default 500) of --record-bytes bytes (default 100).
+//                              --max-records N stops after N acknowledged records (a fill; no warm-up).
+//   --op drain                 Reads shard 0 from TRIM_HORIZON with GetRecords (--limit, default 10000)
+//                              until --expect records were read (one pass), and starts new passes
+//                              while --duration has not elapsed. Rate = records read / time.
+//
+// Prints one line `result label=... records_per_s=... mb_per_s=... p50_ms=... p99_ms=...` (with
+// cpu_pct/rss_* of --watch-pid when given) on stdout; diagnostics on stderr. Exit status 1 when
+// the run saw errors (non-200 answers, failed records, short drains), 2 on usage errors.
+//
+// --auth adds a syntactically valid but fake SigV4 Authorization and X-Amz-Date header, which
+// kinesalite requires to be present (it checks no signature). Only loopback endpoints are
+// accepted. Every request loop is bounded in time; sockets have a 30 s receive timeout.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "bench_common.h"
+
+namespace {
+
+using bench::Clock;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string stream;
+  std::string op;
+  std::string label;
+  bool auth = false;
+  int watchPid = 0;
+  int createShards = 0;
+  int connections = 1;
+  double duration = 10, warmup = 1;
+  int batch = 500;
+  int recordBytes = 100;
+  long long maxRecords = 0;
+  long long expect = 0;
+  int limit = 10000;
+};
+
+[[noreturn]] void usage(const std::string& msg) {
+  std::cerr << "kinesis_load: " << msg << "\n(see the comment at the top of bench/kinesis_load.cc)\n";
+  std::exit(2);
+}
+
+// ---- HTTP/1.1 over a blocking, keep-alive TCP connection ---------------------------------------
+
+struct Response {
+  int status = 0;
+  std::string body;
+};
+
+class HttpConn {
+ public:
+  HttpConn(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  ~HttpConn() { close(); }
+  HttpConn(const HttpConn&) = delete;
+  HttpConn& operator=(const HttpConn&) = delete;
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    buf_.clear();
+  }
+
+  // Sends `request` (a complete HTTP request) and reads the response. Reconnects once when a
+  // kept-alive connection turns out closed. Returns nullopt on I/O errors.
+  std::optional<Response> roundTrip(std::string_view request) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (fd_ < 0 && !connect()) return std::nullopt;
+      bool fresh = attempt > 0;
+      if (!sendAll(request)) {
+        close();
+        if (fresh) return std::nullopt;
+        continue;
+      }
+      auto r = readResponse();
+      if (r) return r;
+      close();
+      if (fresh) return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  bool connect() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) return false;
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{30, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close();
+      return false;
+    }
+    return true;
+  }
+
+  bool sendAll(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  bool fill() {
+    char tmp[65536];
+    for (;;) {
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      buf_.append(tmp, static_cast<size_t>(n));
+      return true;
+    }
+  }
+
+  static bool iequalsPrefix(std::string_view line, std::string_view name) {
+    if (line.size() < name.size()) return false;
+    for (size_t i = 0; i < name.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+    return true;
+  }
+
+  std::optional<Response> readResponse() {
+    size_t headerEnd;
+    while ((headerEnd = buf_.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return std::nullopt;
+    Response r;
+    std::string_view head(buf_.data(), headerEnd);
+    if (head.size() < 12 || head.substr(0, 5) != "HTTP/") return std::nullopt;
+    r.status = std::atoi(std::string(head.substr(9, 3)).c_str());
+    long long contentLength = -1;
+    bool chunked = false, closeAfter = false;
+    size_t pos = head.find("\r\n");
+    while (pos != std::string_view::npos && pos < head.size()) {
+      size_t next = head.find("\r\n", pos + 2);
+      std::string_view line = head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
+      if (iequalsPrefix(line, "content-length:")) contentLength = std::atoll(std::string(line.substr(15)).c_str());
+      if (iequalsPrefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos) chunked = true;
+      if (iequalsPrefix(line, "connection:") && line.find("close") != std::string_view::npos) closeAfter = true;
+      pos = next;
+    }
+    size_t at = headerEnd + 4;
+    if (chunked) {
+      for (;;) {
+        size_t eol;
+        while ((eol = buf_.find("\r\n", at)) == std::string::npos)
+          if (!fill()) return std::nullopt;
+        size_t size = std::strtoul(buf_.c_str() + at, nullptr, 16);
+        at = eol + 2;
+        while (buf_.size() < at + size + 2)
+          if (!fill()) return std::nullopt;
+        r.body.append(buf_, at, size);
+        at += size + 2;
+        if (size == 0) break;  // (no trailers expected)
+      }
+    } else if (contentLength >= 0) {
+      while (buf_.size() < at + static_cast<size_t>(contentLength))
+        if (!fill()) return std::nullopt;
+      r.body.assign(buf_, at, static_cast<size_t>(contentLength));
+      at += static_cast<size_t>(contentLength);
+    } else {
+      while (fill()) {
+      }
+      r.body.assign(buf_, at);
+      at = buf_.size();
+      closeAfter = true;
+    }
+    buf_.erase(0, at);
+    if (closeAfter) close();
+    return r;
+  }
+
+  std::string host_;
+  int port_;
+  int fd_ = -1;
+  std::string buf_;
+};
+
+std::string request(const Options& o, std::string_view operation, std::string_view body) {
+  std::string r;
+  r.reserve(body.size() + 512);
+  r += "POST / HTTP/1.1\r\nHost: ";
+  r += o.host + ":" + std::to_string(o.port);
+  r += "\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.";
+  r += operation;
+  r += "\r\n";
+  if (o.auth) {
+    r += "X-Amz-Date: 20240101T000000Z\r\n"
+         "Authorization: AWS4-HMAC-SHA256 Credential=AKIDBENCH/20240101/us-east-1/kinesis/aws4_request, "
+         "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00\r\n";
+  }
+  r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  r += body;
+  return r;
+}
+
+// The string value of "key":"..." in a flat JSON text (values here never contain quotes).
+std::string jsonString(std::string_view body, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\"";
+  size_t p = body.find(needle);
+  if (p == std::string_view::npos) return {};
+  p = body.find('"', p + needle.size());
+  if (p == std::string_view::npos) return {};
+  size_t e = body.find('"', p + 1);
+  return e == std::string_view::npos ? std::string{} : std::string(body.substr(p + 1, e - p - 1));
+}
+
+long long jsonInt(std::string_view body, std::string_view key, long long dflt) {
+  std::string needle = "\"" + std::string(key) + "\"";
+  size_t p = body.find(needle);
+  if (p == std::string_view::npos) return dflt;
+  p = body.find(':', p + needle.size());
+  if (p == std::string_view::npos) return dflt;
+  return std::atoll(std::string(body.substr(p + 1, 24)).c_str());
+}
+
+std::string errorType(const Response& r) {
+  auto t = jsonString(r.body, "__type");
+  return "HTTP " + std::to_string(r.status) + (t.empty() ? "" : " " + t);
+}
+
+// Reports the first few distinct errors; callers count them.
+void noteError(const std::string& what, const std::string& body) {
+  static std::mutex mu;
+  static std::map<std::string, int> seen;
+  std::lock_guard lock(mu);
+  if (seen[what]++ == 0 && seen.size() <= 5)
+    std::cerr << "kinesis_load: " << what << ": " << body.substr(0, 300) << "\n";
+}
+
+std::optional<Response> call(HttpConn& c, const Options& o, std::string_view op, const std::string& body) {
+  return c.roundTrip(request(o, op, body));
+}
+
+// ---- CreateStream + wait for ACTIVE --------------------------------------------------------
+
+int createStream(const Options& o) {
+  HttpConn c(o.host, o.port);
+  std::string name = "\"StreamName\":\"" + o.stream + "\"";
+  auto r = call(c, o, "CreateStream", "{" + name + ",\"ShardCount\":" + std::to_string(o.createShards) + "}");
+  if (!r) usage("cannot reach " + o.host + ":" + std::to_string(o.port));
+  if (r->status != 200 && errorType(*r).find("ResourceInUseException") == std::string::npos) {
+    std::cerr << "kinesis_load: CreateStream: " << errorType(*r) << " " << r->body << "\n";
+    return 1;
+  }
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline) {
+    auto d = call(c, o, "DescribeStreamSummary", "{" + name + "}");
+    if (d && d->status == 200 && jsonString(d->body, "StreamStatus") == "ACTIVE") {
+      std::cout << "stream " << o.stream << " ACTIVE\n";
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::cerr << "kinesis_load: stream " << o.stream << " not ACTIVE after 60 s\n";
+  return 1;
+}
+
+// ---- PutRecords / PutRecord ----------------------------------------------------------------
+
+std::vector<std::string> putBodies(const Options& o, int conn, bool batch) {
+  // A few distinct precomputed requests per connection, cycled; partition keys vary per record.
+  std::vector<std::string> out;
+  int variants = batch ? 4 : 64;
+  for (int v = 0; v < variants; ++v) {
+    std::string body;
+    if (batch) {
+      body = "{\"StreamName\":\"" + o.stream + "\",\"Records\":[";
+      for (int i = 0; i < o.batch; ++i) {
+        auto data = bench::payload(static_cast<size_t>(o.recordBytes), (conn * 1000003ull + v) * 7919 + i);
+        if (i) body += ",";
+        body += "{\"Data\":\"" + bench::base64(data.data(), data.size()) + "\",\"PartitionKey\":\"pk-" +
+                std::to_string(conn) + "-" + std::to_string(v) + "-" + std::to_string(i) + "\"}";
+      }
+      body += "]}";
+      out.push_back(request(o, "PutRecords", body));
+    } else {
+      auto data = bench::payload(static_cast<size_t>(o.recordBytes), conn * 1000003ull + v);
+      body = "{\"StreamName\":\"" + o.stream + "\",\"Data\":\"" + bench::base64(data.data(), data.size()) +
+             "\",\"PartitionKey\":\"pk-" + std::to_string(conn) + "-" + std::to_string(v) + "\"}";
+      out.push_back(request(o, "PutRecord", body));
+    }
+  }
+  return out;
+}
+
+int runPut(const Options& o) {
+  bool batch = o.op == "putrecords";
+  int perRequest = batch ? o.batch : 1;
+  bool fill = o.maxRecords > 0;
+  double warmup = fill ? 0 : o.warmup;
+  std::vector<std::vector<std::string>> bodies;
+  for (int c = 0; c < o.connections; ++c) bodies.push_back(putBodies(o, c, batch));
+
+  std::atomic<long long> tickets{fill ? (o.maxRecords + perRequest - 1) / perRequest : -1};
+  std::vector<bench::Totals> totals(static_cast<size_t>(o.connections));
+  std::vector<std::thread> threads;
+  bench::ProcWatcher watch(o.watchPid);
+  auto start = Clock::now();
+  auto measureFrom = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
+  auto end = measureFrom + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  std::atomic<bool> failedConnect{false};
+
+  for (int c = 0; c < o.connections; ++c) {
+    threads.emplace_back([&, c] {
+      HttpConn conn(o.host, o.port);
+      auto& t = totals[static_cast<size_t>(c)];
+      const auto& mine = bodies[static_cast<size_t>(c)];
+      for (size_t i = 0;; ++i) {
+        auto t0 = Clock::now();
+        if (t0 >= end) break;
+        if (fill && tickets.fetch_sub(1) <= 0) break;
+        auto r = conn.roundTrip(mine[i % mine.size()]);
+        auto t1 = Clock::now();
+        bool counted = t0 >= measureFrom && t1 <= end;
+        if (!r) {
+          if (counted) ++t.errors;
+          noteError("connection error", std::strerror(errno));
+          if (i == 0) failedConnect = true;
+          if (fill) tickets.fetch_add(1);
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
+        }
+        if (r->status != 200) {
+          if (counted) ++t.errors;
+          noteError(errorType(*r), r->body);
+          if (fill) tickets.fetch_add(1);  // the fill must reach its count
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          continue;
+        }
+        long long failed = batch ? jsonInt(r->body, "FailedRecordCount", 0) : 0;
+        if (failed) noteError("PutRecords FailedRecordCount > 0", r->body);
+        if (!counted) continue;
+        ++t.requests;
+        t.records += static_cast<uint64_t>(perRequest - failed);
+        t.bytes += static_cast<uint64_t>(perRequest - failed) * static_cast<uint64_t>(o.recordBytes);
+        t.failedRecords += static_cast<uint64_t>(failed);
+        t.latency.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+      }
+    });
+  }
+  std::this_thread::sleep_until(measureFrom);
+  double cpu0 = bench::selfCpuSeconds();
+  watch.start();
+  for (auto& th : threads) th.join();
+  watch.stop();
+  double secs = fill ? bench::secondsSince(start) : o.duration;
+  if (!fill && Clock::now() < end) secs = bench::secondsSince(measureFrom);  // every thread failed early
+  bench::Totals all;
+  for (auto& t : totals) {
+    all.requests += t.requests;
+    all.records += t.records;
+    all.bytes += t.bytes;
+    all.failedRecords += t.failedRecords;
+    all.errors += t.errors;
+    all.latency.merge(t.latency);
+  }
+  std::string line = bench::resultLine(o.label.empty() ? o.op : o.label, all, secs, bench::selfCpuSeconds() - cpu0);
+  watch.describe(line);
+  std::cout << line << std::endl;
+  if (fill && static_cast<long long>(all.records) < o.maxRecords) {
+    std::cerr << "kinesis_load: fill stopped at " << all.records << " of " << o.maxRecords << " records\n";
+    return 1;
+  }
+  return (all.errors || all.failedRecords || failedConnect) ? 1 : 0;
+}
+
+// ---- GetRecords drain ----------------------------------------------------------------------
+
+// Counts records and their decoded data bytes in a GetRecords answer, and finds the next iterator.
+struct Page {
+  uint64_t records = 0, bytes = 0;
+  std::string next;
+};
+
+Page scanRecords(std::string_view body) {
+  Page p;
+  static constexpr std::string_view kData = "\"Data\":\"";
+  for (size_t at = body.find(kData); at != std::string_view::npos; at = body.find(kData, at)) {
+    at += kData.size();
+    size_t e = body.find('"', at);
+    if (e == std::string_view::npos) break;
+    size_t len = e - at, pad = 0;
+    if (len && body[e - 1] == '=') ++pad;
+    if (len > 1 && body[e - 2] == '=') ++pad;
+    p.bytes += len / 4 * 3 - pad;
+    ++p.records;
+    at = e;
+  }
+  p.next = jsonString(body, "NextShardIterator");
+  return p;
+}
+
+int runDrain(const Options& o) {
+  if (o.expect <= 0) usage("--op drain needs --expect N");
+  HttpConn conn(o.host, o.port);
+  bench::Totals t;
+  bench::ProcWatcher watch(o.watchPid);
+  std::string itBody = "{\"StreamName\":\"" + o.stream +
+                       "\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}";
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  // A pass may overrun the duration, but never this hard cap.
+  auto hardCap = deadline + std::chrono::seconds(60);
+  double cpu0 = bench::selfCpuSeconds();
+  watch.start();
+  int passes = 0, shortPasses = 0;
+  while (Clock::now() < deadline) {
+    auto r = call(conn, o, "GetShardIterator", itBody);
+    if (!r || r->status != 200) {
+      ++t.errors;
+      noteError(r ? errorType(*r) : "connection error", r ? r->body : "");
+      break;
+    }
+    std::string it = jsonString(r->body, "ShardIterator");
+    long long got = 0;
+    int emptyInARow = 0;
+    while (got < o.expect && Clock::now() < hardCap) {
+      auto t0 = Clock::now();
+      auto g = call(conn, o, "GetRecords", "{\"ShardIterator\":\"" + it + "\",\"Limit\":" + std::to_string(o.limit) + "}");
+      auto t1 = Clock::now();
+      if (!g || g->status != 200) {
+        ++t.errors;
+        noteError(g ? errorType(*g) : "connection error", g ? g->body : "");
+        if (!g) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      Page p = scanRecords(g->body);
+      ++t.requests;
+      t.records += p.records;
+      t.bytes += p.bytes;
+      t.latency.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+      got += static_cast<long long>(p.records);
+      if (p.next.empty()) break;
+      it = p.next;
+      // A shard that stays empty before the expected count means the fill fell short.
+      if (p.records == 0 && ++emptyInARow >= 20) break;
+      if (p.records) emptyInARow = 0;
+    }
+    ++passes;
+    if (got < o.expect) {
+      ++shortPasses;
+      std::cerr << "kinesis_load: drain pass " << passes << " read " << got << " of " << o.expect << " records\n";
+      break;
+    }
+  }
+  watch.stop();
+  double secs = bench::secondsSince(start);
+  std::string line = bench::resultLine(o.label.empty() ? "drain" : o.label, t, secs, bench::selfCpuSeconds() - cpu0);
+  line += " passes=" + std::to_string(passes);
+  watch.describe(line);
+  std::cout << line << std::endl;
+  return (t.errors || shortPasses) ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::string endpoint;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) usage(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--endpoint") endpoint = next();
+    else if (a == "--stream") o.stream = next();
+    else if (a == "--op") o.op = next();
+    else if (a == "--label") o.label = next();
+    else if (a == "--auth") o.auth = true;
+    else if (a == "--watch-pid") o.watchPid = std::stoi(next());
+    else if (a == "--create-stream") o.createShards = std::stoi(next());
+    else if (a == "--connections") o.connections = std::stoi(next());
+    else if (a == "--duration") o.duration = std::stod(next());
+    else if (a == "--warmup") o.warmup = std::stod(next());
+    else if (a == "--batch") o.batch = std::stoi(next());
+    else if (a == "--record-bytes") o.recordBytes = std::stoi(next());
+    else if (a == "--max-records") o.maxRecords = std::stoll(next());
+    else if (a == "--expect") o.expect = std::stoll(next());
+    else if (a == "--limit") o.limit = std::stoi(next());
+    else usage("unknown argument " + a);
+  }
+  const std::string prefix = "http://";
+  if (endpoint.rfind(prefix, 0) != 0) usage("--endpoint http://127.0.0.1:PORT is required");
+  auto hostPort = endpoint.substr(prefix.size());
+  if (!hostPort.empty() && hostPort.back() == '/') hostPort.pop_back();
+  auto colon = hostPort.rfind(':');
+  if (colon == std::string::npos) usage("--endpoint needs a port");
+  o.host = hostPort.substr(0, colon);
+  if (o.host == "localhost") o.host = "127.0.0.1";
+  o.port = std::stoi(hostPort.substr(colon + 1));
+  in_addr a{};
+  if (inet_pton(AF_INET, o.host.c_str(), &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
+    usage("only loopback endpoints (127.0.0.0/8) are allowed");
+  if (o.stream.empty()) usage("--stream is required");
+  if (o.connections < 1 || o.connections > 256) usage("--connections must be 1..256");
+  if (o.duration <= 0 || o.duration > 600) usage("--duration must be in (0, 600] seconds");
+  if (o.batch < 1 || o.batch > 500) usage("--batch must be 1..500");
+
+  if (o.createShards > 0) return createStream(o);
+  if (o.op == "putrecords" || o.op == "putrecord") return runPut(o);
+  if (o.op == "drain") return runDrain(o);
+  usage("one of --create-stream N or --op putrecords|putrecord|drain is required");
+}

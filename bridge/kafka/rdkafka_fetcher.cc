@@ -1,0 +1,196 @@
+// Fetcher over librdkafka's simple (per-partition) consumer API: one consumer handle; per
+// partition a cursor that, once started, keeps prefetching from its position. A request at the
+// cursor's position is served from the prefetch queue; any other offset costs one seek. Idle
+// cursors are stopped so their prefetch memory is released.
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "kafka/fetcher.h"
+#include "kafka/rdkafka_handle.h"
+
+namespace kbridge::kafka {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kIdleCursor = std::chrono::seconds(60);
+constexpr int kFirstRecordWaitMs = 2000;  // how long to wait for records known to exist
+
+struct Cursor {
+  std::mutex mutex;  // one reader per partition at a time
+  rd_kafka_topic_t* topic = nullptr;
+  std::int32_t partition = 0;
+  bool started = false;
+  std::int64_t position = -1;  // offset of the next message the prefetch queue will deliver
+  Clock::time_point lastUse;
+};
+
+class RdKafkaFetcher final : public Fetcher {
+ public:
+  explicit RdKafkaFetcher(const config::KafkaConfig& config)
+      : timeoutMs_(config.requestTimeoutMs),
+        rk_(makeRdKafkaClient(
+            RD_KAFKA_CONSUMER,
+            makeRdKafkaConf(config, {{"client.id", "kbridge-fetcher"},
+                                     {"group.id", "kbridge-fetcher"},  // never joined or committed
+                                     {"enable.auto.commit", "false"},
+                                     {"enable.auto.offset.store", "false"},
+                                     {"auto.offset.reset", "earliest"},
+                                     {"fetch.wait.max.ms", "10"},
+                                     {"queued.max.messages.kbytes", "16384"}}))) {}
+
+  ~RdKafkaFetcher() override {
+    std::lock_guard lock(mutex_);
+    for (auto& [_, c] : cursors_) {
+      if (c->started) rd_kafka_consume_stop(c->topic, c->partition);
+    }
+    for (auto& [_, t] : topics_) rd_kafka_topic_destroy(t);
+  }
+
+  KafkaResult<FetchResult> fetch(const std::string& topic, std::int32_t partition,
+                                 std::int64_t offset, std::size_t maxRecords,
+                                 std::size_t maxBytes) override {
+    auto cursor = cursorFor(topic, partition);
+    std::lock_guard lock(cursor->mutex);
+    cursor->lastUse = Clock::now();
+    FetchResult result;
+    auto marks = query(cursor->topic, partition);
+    if (!marks) return fail(marks.error());
+    result.watermarks = *marks;
+    offset = std::max(offset, marks->low);
+    result.nextOffset = offset;
+    if (offset >= marks->high) return result;
+
+    if (auto positioned = position(*cursor, offset); !positioned) return fail(positioned.error());
+    const auto wanted = static_cast<std::size_t>(
+        std::min<std::int64_t>(static_cast<std::int64_t>(maxRecords), marks->high - offset));
+    std::vector<rd_kafka_message_t*> messages(wanted);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(kFirstRecordWaitMs);
+    std::size_t bytes = 0;
+    while (result.records.size() < wanted && bytes < maxBytes) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const int waitMs = result.records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+      ssize_t n = rd_kafka_consume_batch(cursor->topic, partition, waitMs, messages.data(),
+                                         wanted - result.records.size());
+      if (n < 0) return fail(makeKafkaError(rd_kafka_last_error(), ""));
+      if (n == 0) break;
+      bool stop = false;
+      for (ssize_t i = 0; i < n; ++i) {
+        rd_kafka_message_t* m = messages[static_cast<size_t>(i)];
+        if (!stop && !m->err && bytes < maxBytes) {
+          FetchedRecord r;
+          r.offset = m->offset;
+          r.timestampMs = rd_kafka_message_timestamp(m, nullptr);
+          if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+          if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
+          bytes += r.key.size() + r.value.size();
+          cursor->position = m->offset + 1;
+          result.records.push_back(std::move(r));
+        } else if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          stop = true;  // e.g. offset out of range after trimming: answer with what we have
+        } else if (!m->err) {
+          // Consumed past the byte budget: the cursor must seek back next time.
+          cursor->position = -1;
+        }
+        rd_kafka_message_destroy(m);
+      }
+      if (stop) {
+        cursor->position = -1;
+        break;
+      }
+    }
+    if (!result.records.empty()) result.nextOffset = result.records.back().offset + 1;
+    sweepIdle(cursor.get());
+    return result;
+  }
+
+  KafkaResult<Watermarks> watermarks(const std::string& topic, std::int32_t partition) override {
+    auto cursor = cursorFor(topic, partition);
+    return query(cursor->topic, partition);
+  }
+
+  KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
+                                          std::int64_t timestampMs) override {
+    RdPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = timestampMs;
+    if (auto e = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeoutMs_)) {
+      return fail(makeKafkaError(e, ""));
+    }
+    const auto& p = list->elems[0];
+    if (p.err) return fail(makeKafkaError(p.err, ""));
+    if (p.offset >= 0) return static_cast<std::int64_t>(p.offset);
+    auto marks = watermarks(topic, partition);  // no record that late: the end of the partition
+    if (!marks) return fail(marks.error());
+    return marks->high;
+  }
+
+ private:
+  std::shared_ptr<Cursor> cursorFor(const std::string& topic, std::int32_t partition) {
+    std::lock_guard lock(mutex_);
+    auto& cursor = cursors_[{topic, partition}];
+    if (!cursor) {
+      cursor = std::make_shared<Cursor>();
+      auto& t = topics_[topic];
+      if (!t) t = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+      cursor->topic = t;
+      cursor->partition = partition;
+      cursor->lastUse = Clock::now();
+    }
+    return cursor;
+  }
+
+  KafkaResult<Watermarks> query(rd_kafka_topic_t* topic, std::int32_t partition) {
+    Watermarks w;
+    if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), rd_kafka_topic_name(topic), partition,
+                                                  &w.low, &w.high, timeoutMs_)) {
+      return fail(makeKafkaError(e, ""));
+    }
+    return w;
+  }
+
+  KafkaStatus position(Cursor& cursor, std::int64_t offset) {
+    if (!cursor.started) {
+      if (rd_kafka_consume_start(cursor.topic, cursor.partition, offset) == -1) {
+        return fail(makeKafkaError(rd_kafka_last_error(), ""));
+      }
+      cursor.started = true;
+    } else if (cursor.position != offset) {
+      if (auto e = rd_kafka_seek(cursor.topic, cursor.partition, offset, timeoutMs_)) {
+        return fail(makeKafkaError(e, ""));
+      }
+    }
+    cursor.position = offset;
+    return {};
+  }
+
+  // Stops cursors nobody read for a while (never the caller's, whose mutex is held).
+  void sweepIdle(const Cursor* current) {
+    std::lock_guard lock(mutex_);
+    const auto now = Clock::now();
+    for (auto it = cursors_.begin(); it != cursors_.end();) {
+      auto& c = it->second;
+      if (c.get() != current && now - c->lastUse > kIdleCursor && c->mutex.try_lock()) {
+        if (c->started) rd_kafka_consume_stop(c->topic, c->partition);
+        c->mutex.unlock();
+        it = cursors_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  int timeoutMs_;
+  RdKafkaPtr rk_;
+  std::mutex mutex_;
+  std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<Cursor>> cursors_;
+  std::map<std::string, rd_kafka_topic_t*> topics_;
+};
+
+}  // namespace
+
+std::unique_ptr<Fetcher> makeRdKafkaFetcher(const config::KafkaConfig& config) {
+  return std::make_unique<RdKafkaFetcher>(config);
+}
+
+}  // namespace kbridge::kafka

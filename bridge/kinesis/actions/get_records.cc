@@ -1,0 +1,92 @@
+// GetRecords: the records after an iterator's position, read through the fetch cursors (a
+// sequential reader costs no seek), with a fresh NextShardIterator. An empty shard answers at once.
+
+#include <cstdio>
+#include <ctime>
+
+#include "kafka/fetcher.h"
+#include "kinesis/actions/actions.h"
+#include "kinesis/actions/common.h"
+#include "kinesis/kafka_error_mapping.h"
+#include "streams/catalog.h"
+#include "streams/sequence_number.h"
+#include "streams/shard_iterator.h"
+
+namespace kbridge::kinesis::actions {
+namespace {
+
+constexpr std::size_t kMaxResponseBytes = 10 * 1024 * 1024;
+
+// "Thu Jan 01 00:00:00 UTC 2015", as Kinesis prints times in ExpiredIteratorException.
+std::string amzTime(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S UTC %Y", &tm);
+  return buf;
+}
+
+ApiResult<Json> getRecords(const Json& input, WireFormat format, Services& services) {
+  const auto& config = *services.config;
+  const std::string token = input.at("ShardIterator").get<std::string>();
+  auto it = streams::decodeShardIterator(token, services.catalog->iteratorSecret());
+  if (!it) return apiError(ErrorType::kInvalidArgument, "Invalid ShardIterator.");
+  const std::int64_t now = services.clock->nowMillis();
+  if (now - it->issuedMs > streams::kIteratorLifetimeMs) {
+    return apiError(ErrorType::kExpiredIterator,
+                    "Iterator expired. The iterator was created at time " + amzTime(it->issuedMs) +
+                        " while right now it is " + amzTime(now) +
+                        " which is further in the future than the tolerated delay of 300000 "
+                        "milliseconds.");
+  }
+  const std::string shardId = streams::shardIdName(it->shard);
+  const ApiError noShard{ErrorType::kResourceNotFound,
+                         "Shard " + shardId + " in stream " + it->stream + " under account " +
+                             config.kinesis.accountId + " does not exist"};
+  auto meta = services.catalog->find(it->stream);
+  if (!meta) {
+    auto loaded = loadStream(it->stream, services);
+    if (!loaded) return fail(loaded.error().type == ErrorType::kResourceNotFound ? noShard : loaded.error());
+    meta = std::move(*loaded);
+  }
+  // An iterator of an earlier stream with the same name reads nothing of the new one.
+  if (meta->generation != it->generation || it->shard >= meta->shards.size()) return fail(noShard);
+
+  const std::size_t limit = static_cast<std::size_t>(input.value("Limit", 10000));
+  const std::int64_t from =
+      it->offset == streams::kTrimHorizonOffset ? 0 : static_cast<std::int64_t>(it->offset);
+  auto fetched = services.fetcher->fetch(meta->topic, static_cast<std::int32_t>(it->shard), from,
+                                         limit, kMaxResponseBytes);
+  if (!fetched) return fail(toApiError(fetched.error()));
+
+  Json records = Json::array();
+  for (auto& r : fetched->records) {
+    streams::SequenceNumber seq{meta->generation, it->shard, static_cast<std::uint64_t>(r.offset)};
+    records.push_back({{"SequenceNumber", seq.toString()},
+                       {"ApproximateArrivalTimestamp", timestampValue(r.timestampMs, format)},
+                       {"Data", blobValue(r.value, format)},
+                       {"PartitionKey", std::move(r.key)}});
+  }
+  std::int64_t behind = 0;
+  if (fetched->nextOffset < fetched->watermarks.high) {
+    behind = fetched->records.empty() ? 0 : std::max<std::int64_t>(0, now - fetched->records.back().timestampMs);
+  }
+  streams::ShardIterator next = *it;
+  next.offset = static_cast<std::uint64_t>(fetched->nextOffset);
+  next.issuedMs = now;
+  return Json{{"Records", std::move(records)},
+              {"NextShardIterator", streams::encodeShardIterator(next, services.catalog->iteratorSecret())},
+              {"MillisBehindLatest", behind}};  // ChildShards: only at the end of a closed shard
+}
+
+}  // namespace
+
+void getRecords(ActionCall call) {
+  Executor* fetch = call.services->fetch;
+  fetch->post([call = std::move(call)]() mutable {
+    call.reply(getRecords(call.input, call.format, *call.services));
+  });
+}
+
+}  // namespace kbridge::kinesis::actions

@@ -1,0 +1,111 @@
+// GetShardIterator: an authenticated token naming (stream, generation, shard, next offset). TRIM_HORIZON
+// is resolved when read (the oldest record still retained then); LATEST, AT_TIMESTAMP and the
+// sequence-number types are resolved now, on the fetch executor since they may ask Kafka.
+
+#include "kafka/fetcher.h"
+#include "kinesis/actions/actions.h"
+#include "kinesis/actions/common.h"
+#include "kinesis/kafka_error_mapping.h"
+#include "streams/catalog.h"
+#include "streams/sequence_number.h"
+#include "streams/shard_iterator.h"
+
+namespace kbridge::kinesis::actions {
+namespace {
+
+ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& services) {
+  const auto& config = *services.config;
+  auto name = streamNameOf(input, services);
+  if (!name) return fail(name.error());
+  const std::string shardId = input.at("ShardId").get<std::string>();
+  const std::string type = input.at("ShardIteratorType").get<std::string>();
+  const std::string account = config.kinesis.accountId;
+  auto index = streams::parseShardId(shardId);
+  if (!index) {
+    return apiError(ErrorType::kResourceNotFound, "Could not find shard " + shardId + " in stream " +
+                                                      *name + " under account " + account + ".");
+  }
+  const ApiError noShard{ErrorType::kResourceNotFound, "Shard " + shardId + " in stream " + *name +
+                                                           " under account " + account +
+                                                           " does not exist"};
+  auto meta = loadStream(*name, services);
+  if (!meta) {
+    if (meta.error().type == ErrorType::kResourceNotFound) return fail(noShard);
+    return fail(meta.error());
+  }
+  if (*index >= meta->shards.size()) return fail(noShard);
+
+  const bool bySequence = type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER";
+  const bool hasSequence = input.contains("StartingSequenceNumber");
+  const std::string sequenceRule =
+      "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+      "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+      "Request specified " + type;
+  if (hasSequence && (type == "TRIM_HORIZON" || type == "LATEST")) {
+    return apiError(ErrorType::kInvalidArgument, sequenceRule + " and also a StartingSequenceNumber.");
+  }
+  if (bySequence && !hasSequence) {
+    return apiError(ErrorType::kInvalidArgument, sequenceRule + " and no StartingSequenceNumber.");
+  }
+
+  streams::ShardIterator it;
+  it.stream = meta->name;
+  it.generation = meta->generation;
+  it.shard = *index;
+  it.issuedMs = services.clock->nowMillis();
+  if (type == "TRIM_HORIZON") {
+    it.offset = streams::kTrimHorizonOffset;
+  } else if (type == "LATEST") {
+    auto marks = services.fetcher->watermarks(meta->topic, static_cast<std::int32_t>(*index));
+    if (!marks) return fail(toApiError(marks.error()));
+    it.offset = static_cast<std::uint64_t>(marks->high);
+  } else if (type == "AT_TIMESTAMP") {
+    if (!input.contains("Timestamp")) {
+      return apiError(ErrorType::kInvalidArgument,
+                      "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
+                      "Current request has no timestamp parameter.");
+    }
+    const auto at = input["Timestamp"].get<std::int64_t>();
+    if (at > it.issuedMs) {
+      return apiError(ErrorType::kInvalidArgument,
+                      "The timestampInMillis parameter cannot be greater than the "
+                      "currentTimestampInMillis. timestampInMillis: " +
+                          std::to_string(at) + ", currentTimestampInMillis: " +
+                          std::to_string(it.issuedMs));
+    }
+    auto offset = services.fetcher->offsetForTime(meta->topic, static_cast<std::int32_t>(*index), at);
+    if (!offset) return fail(toApiError(offset.error()));
+    it.offset = static_cast<std::uint64_t>(*offset);
+  } else {
+    const std::string text = input.at("StartingSequenceNumber").get<std::string>();
+    const std::string invalid = "StartingSequenceNumber " + text +
+                                " used in GetShardIterator on shard " + shardId + " in stream " +
+                                *name + " under account " + account + " is invalid";
+    auto seq = streams::SequenceNumber::parse(text);
+    if (!seq) return apiError(ErrorType::kInvalidArgument, invalid + ".");
+    if (seq->generation != meta->generation) {
+      return apiError(ErrorType::kInvalidArgument,
+                      invalid + " because it did not come from this stream.");
+    }
+    if (seq->shard != *index) {
+      return apiError(ErrorType::kInvalidArgument,
+                      "Invalid StartingSequenceNumber. It encodes " +
+                          streams::shardIdName(seq->shard) +
+                          ", while it was used in a call to a shard with " + shardId);
+    }
+    it.offset = seq->offset + (type == "AFTER_SEQUENCE_NUMBER" ? 1 : 0);
+  }
+  return Json{{"ShardIterator",
+               streams::encodeShardIterator(it, services.catalog->iteratorSecret())}};
+}
+
+}  // namespace
+
+void getShardIterator(ActionCall call) {
+  Executor* fetch = call.services->fetch;
+  fetch->post([call = std::move(call)]() mutable {
+    call.reply(getShardIterator(call.input, call.format, *call.services));
+  });
+}
+
+}  // namespace kbridge::kinesis::actions
