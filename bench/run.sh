@@ -219,9 +219,9 @@ echo
 echo "kbridge benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Kafka at $bootstrap (1 partition / 1 shard)"
 echo "workloads ${dur} s each after ${warm} s warm-up; drain of $drain_n records; server CPU % of one core (200 = both)"
 echo
-fmt='%-32s %-11s %11s %8s %8s %8s %8s %7s %8s %7s\n'
-printf "$fmt" workload system records/s MB/s p50_ms p99_ms srv_cpu% srv_rss loadgen% errors
-printf "$fmt" -------------------------------- ----------- ----------- -------- -------- -------- -------- ------- -------- -------
+row() { printf '%-32s %-11s %11s %8s %8s %8s %8s %7s %8s %7s\n' "$@"; }
+row workload system records/s MB/s p50_ms p99_ms srv_cpu% srv_rss loadgen% errors
+row -------------------------------- ----------- ----------- -------- -------- -------- -------- ------- -------- -------
 for id in W1 W2 W3 W4 W5 W6; do
   for sys in kbridge kinesalite librdkafka; do
     if [[ "$sys" == kbridge ]] && ((!kb_data)); then
@@ -234,7 +234,7 @@ for id in W1 W2 W3 W4 W5 W6; do
     if [[ "$sys" == librdkafka && "$id" == W5 ]]; then p50=- p99=-; fi
     e1="$(val "$id" "$sys" errors)" e2="$(val "$id" "$sys" failed_records)"
     errs=$((${e1:-0} + ${e2:-0}))
-    printf "$fmt" "${names[$id]}" "$sys" "$rps" "$(val "$id" "$sys" mb_per_s)" "$p50" "$p99" \
+    row "${names[$id]}" "$sys" "$rps" "$(val "$id" "$sys" mb_per_s)" "$p50" "$p99" \
       "$(val "$id" "$sys" cpu_pct)" "$(val "$id" "$sys" rss_max_mb)" "$(val "$id" "$sys" loadgen_cpu_pct)" "$errs"
   done
 done
@@ -289,4 +289,4 @@ if ((kb_data)); then
       printf "%.1f %.0f\n", last - third, allowed }')
   fi
 fi
-target kbridge_rss_growth_${rss_dur}s "$growth" "<=" "$allowed" MB
+target "kbridge_rss_growth_${rss_dur}s" "$growth" "<=" "$allowed" MB

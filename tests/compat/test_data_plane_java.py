@@ -43,7 +43,7 @@ def test_put_and_read_10000_records(kinesis_target, tmp_path):
     workload.write_tsv(tmp_path / "workload.tsv")
     name = unique_name("dp-java")
     env = dict(os.environ)
-    env.pop("AWS_CBOR_DISABLE", None)  # CBOR is the SDK's default for Kinesis; keep it on
+    env.pop("CBOR_ENABLED", None)  # SDK v2's switch (aws.cborEnabled); CBOR is its default: keep it on
     env.pop("JAVA_TOOL_OPTIONS", None)
     env["HOME"] = str(tmp_path)  # no ~/.aws profile may leak in
     try:

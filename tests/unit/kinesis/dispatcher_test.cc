@@ -21,6 +21,7 @@ class DispatcherTest : public ::testing::Test {
     catalogLog_ = log.get();
     catalog_ = std::make_unique<streams::Catalog>(std::move(log), std::chrono::milliseconds(100));
     ASSERT_TRUE(catalog_->start());
+    initialRecords_ = catalogLog_->records.size();  // the cluster record (iterator secret)
     auto config = std::make_shared<config::Config>();
     config->streams.shardLimit = 20;
     services_.config = config;
@@ -60,6 +61,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   InMemoryCatalogLog* catalogLog_ = nullptr;
+  size_t initialRecords_ = 0;
   std::unique_ptr<streams::Catalog> catalog_;
   FakeKafkaAdmin admin_;
   ManualClock clock_{1'700'000'000'000};
@@ -103,7 +105,7 @@ TEST_F(DispatcherTest, TopicCreatedElsewhereMeansResourceInUse) {
   admin_.topics["raced"] = {1, {}};
   auto e = call("CreateStream", {{"StreamName", "raced"}, {"ShardCount", 1}}, 400);
   EXPECT_EQ(e["__type"], "ResourceInUseException");
-  EXPECT_TRUE(catalogLog_->records.empty());
+  EXPECT_EQ(catalogLog_->records.size(), initialRecords_);
 }
 
 TEST_F(DispatcherTest, ShardLimitIsEnforcedAcrossStreams) {
@@ -125,7 +127,7 @@ TEST_F(DispatcherTest, KafkaUnavailableIsRetriableAndLeavesNoCatalogRecord) {
   auto r = send("CreateStream", R"({"StreamName":"x","ShardCount":1})");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(Json::parse(r.body)["__type"], "ServiceUnavailable");
-  EXPECT_TRUE(catalogLog_->records.empty());
+  EXPECT_EQ(catalogLog_->records.size(), initialRecords_);
 }
 
 TEST_F(DispatcherTest, CatalogWriteFailureRollsTheTopicBack) {
@@ -216,6 +218,11 @@ TEST_F(DispatcherTest, StreamArnIsAcceptedAndChecked) {
   EXPECT_EQ(other["__type"], "ResourceNotFoundException");
   auto neither = call("DescribeStreamSummary", Json::object(), 400);
   EXPECT_EQ(neither["__type"], "ValidationException");
+}
+
+TEST_F(DispatcherTest, CatalogStartCreatesOneIteratorSecret) {
+  EXPECT_EQ(catalog_->iteratorSecret().size(), 64u);
+  EXPECT_EQ(initialRecords_, 1u);
 }
 
 TEST_F(DispatcherTest, ProtocolErrorsComeBeforeValidation) {
