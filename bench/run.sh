@@ -133,13 +133,13 @@ log "kbridge $kb_url (pid $kb_pid), kinesalite $kl_url (pid $kl_pid), Kafka $boo
 # ---- running workloads ---------------------------------------------------------------------
 results="$work/results"
 : >"$results"
-cap=$((dur + warm + 90))
+cap=$((rss_dur + dur + warm + 120))
 
 # run ID SYSTEM COMMAND...: runs one load, appends "ID SYSTEM key=value..." to the results.
 run() {
   local id="$1" sys="$2" out rc=0
   shift 2
-  out="$(timeout "$cap" "$@" 2>>"$work/loadgen.err")" || rc=$?
+  out="$("$@" 2>>"$work/loadgen.err")" || rc=$?
   local line
   line="$(grep '^result ' <<<"$out" | tail -n 1 || true)"
   ((rc == 0)) || log "$id $sys: exit status $rc (stderr in $work/loadgen.err: $(tail -n 1 "$work/loadgen.err" 2>/dev/null))"
@@ -147,9 +147,10 @@ run() {
   return 0
 }
 
-kb() { "$load" --endpoint "$kb_url" --watch-pid "$kb_pid" "$@"; }
-kl() { "$load" --endpoint "$kl_url" --auth --watch-pid "$kl_pid" "$@"; }
-raw() { "$baseline" --bootstrap "$bootstrap" "$@"; }
+# Each load run is also bounded from outside (the tools stop by themselves well before).
+kb() { timeout "$cap" "$load" --endpoint "$kb_url" --watch-pid "$kb_pid" "$@"; }
+kl() { timeout "$cap" "$load" --endpoint "$kl_url" --auth --watch-pid "$kl_pid" "$@"; }
+raw() { timeout "$cap" "$baseline" --bootstrap "$bootstrap" "$@"; }
 
 for s in bench bench-drain; do
   kb --stream "$s" --create-stream 1 >/dev/null || die "CreateStream $s on kbridge failed"
@@ -190,8 +191,8 @@ run W4 kinesalite kl --stream bench --op putrecord --connections 16 "${put_commo
 
 workload "GetRecords drain of one shard holding $drain_n records (Limit 10000, passes for ${dur} s)"
 fill=(--op putrecords --connections 4 --max-records "$drain_n" --duration 120)
-((kb_data)) && run F kbridge "$load" --endpoint "$kb_url" --stream bench-drain "${fill[@]}"
-run F kinesalite "$load" --endpoint "$kl_url" --auth --stream bench-drain "${fill[@]}"
+((kb_data)) && run F kbridge kb --stream bench-drain "${fill[@]}"
+run F kinesalite kl --stream bench-drain "${fill[@]}"
 run F librdkafka raw --topic bench-raw-drain --mode produce --connections 4 --max-records "$drain_n" --duration 120
 drain=(--op drain --expect "$drain_n" --limit 10000 --duration "$dur")
 ((kb_data)) && run W5 kbridge kb --stream bench-drain "${drain[@]}"

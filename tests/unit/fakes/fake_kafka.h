@@ -106,3 +106,80 @@ class FakeKafkaAdmin final : public kafka::KafkaAdmin {
 };
 
 }  // namespace kbridge::testing
+
+#include <deque>
+
+#include "kafka/fetcher.h"
+#include "kafka/producer.h"
+
+namespace kbridge::testing {
+
+// Partitions in memory: the producer appends and acknowledges at once (or fails every record with
+// `failWith`), the fetcher reads them back. Timestamps come from `nowMs`.
+class InMemoryTopics final : public kafka::RecordProducer, public kafka::Fetcher {
+ public:
+  struct Stored {
+    std::string key;
+    std::string value;
+    std::int64_t timestampMs;
+  };
+
+  void produce(std::vector<kafka::OutgoingRecord> records, kafka::DeliveryCallback done) override {
+    std::vector<kafka::DeliveryResult> results;
+    for (auto& r : records) {
+      if (failWith) {
+        results.push_back({*failWith, -1});
+        continue;
+      }
+      auto& log = partitions[{r.topic, r.partition}];
+      log.push_back({r.key, r.value, nowMs});
+      results.push_back({std::nullopt, low[{r.topic, r.partition}] + static_cast<std::int64_t>(log.size()) - 1});
+    }
+    done(std::move(results));
+  }
+  int queueDepth() const override { return 0; }
+
+  kafka::KafkaResult<kafka::FetchResult> fetch(const std::string& topic, std::int32_t partition,
+                                               std::int64_t offset, std::size_t maxRecords,
+                                               std::size_t) override {
+    auto marks = *watermarks(topic, partition);
+    kafka::FetchResult out;
+    out.watermarks = marks;
+    offset = std::max(offset, marks.low);
+    auto& log = partitions[{topic, partition}];
+    for (auto o = offset; o < marks.high && out.records.size() < maxRecords; ++o) {
+      const auto& s = log[static_cast<size_t>(o - marks.low)];
+      out.records.push_back({o, s.timestampMs, s.key, s.value});
+    }
+    out.nextOffset = out.records.empty() ? offset : out.records.back().offset + 1;
+    return out;
+  }
+  kafka::KafkaResult<kafka::Watermarks> watermarks(const std::string& topic,
+                                                   std::int32_t partition) override {
+    const auto key = std::make_pair(topic, partition);
+    const auto lo = low[key];
+    return kafka::Watermarks{lo, lo + static_cast<std::int64_t>(partitions[key].size())};
+  }
+  kafka::KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
+                                                 std::int64_t timestampMs) override {
+    auto marks = *watermarks(topic, partition);
+    auto& log = partitions[{topic, partition}];
+    for (size_t i = 0; i < log.size(); ++i) {
+      if (log[i].timestampMs >= timestampMs) return marks.low + static_cast<std::int64_t>(i);
+    }
+    return marks.high;
+  }
+  // Drops the oldest `n` records of a partition, as retention does.
+  void trim(const std::string& topic, std::int32_t partition, size_t n) {
+    auto& log = partitions[{topic, partition}];
+    for (size_t i = 0; i < n && !log.empty(); ++i) log.pop_front();
+    low[{topic, partition}] += static_cast<std::int64_t>(n);
+  }
+
+  std::map<std::pair<std::string, std::int32_t>, std::deque<Stored>> partitions;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> low;
+  std::optional<kafka::KafkaError> failWith;
+  std::int64_t nowMs = 0;
+};
+
+}  // namespace kbridge::testing

@@ -29,6 +29,10 @@ class DispatcherTest : public ::testing::Test {
     services_.admin = &admin_;
     services_.clock = &clock_;
     services_.control = &inline_;
+    services_.fetch = &inline_;
+    services_.producer = &topics_;
+    services_.fetcher = &topics_;
+    topics_.nowMs = clock_.nowMillis();
     dispatcher_ = std::make_unique<Dispatcher>(services_);
   }
 
@@ -64,6 +68,7 @@ class DispatcherTest : public ::testing::Test {
   size_t initialRecords_ = 0;
   std::unique_ptr<streams::Catalog> catalog_;
   FakeKafkaAdmin admin_;
+  testing::InMemoryTopics topics_;
   ManualClock clock_{1'700'000'000'000};
   InlineExecutor inline_;
   Services services_;
@@ -295,6 +300,166 @@ TEST_F(DispatcherTest, CborRequestsGetCborResponses) {
   EXPECT_EQ(s["OpenShardCount"], 2);
   // The Java SDK reads CBOR timestamps as epoch milliseconds.
   EXPECT_EQ(s["StreamCreationTimestamp"], 1'700'000'000'000);
+}
+
+Json putRecordsBody(const std::string& stream, int n) {
+  Json records = Json::array();
+  for (int i = 0; i < n; ++i) {
+    records.push_back({{"PartitionKey", "key-" + std::to_string(i)},
+                       {"Data", base64Encode("record-" + std::to_string(i))}});
+  }
+  return {{"StreamName", stream}, {"Records", records}};
+}
+
+TEST_F(DispatcherTest, PutThenReadBackEveryShardInOrder) {
+  call("CreateStream", {{"StreamName", "d"}, {"ShardCount", 3}});
+  auto put = call("PutRecords", putRecordsBody("d", 30));
+  EXPECT_EQ(put["FailedRecordCount"], 0);
+  std::map<std::string, std::vector<std::string>> sequences;
+  for (const auto& r : put["Records"]) {
+    sequences[r["ShardId"].get<std::string>()].push_back(r["SequenceNumber"]);
+  }
+  size_t seen = 0;
+  for (const auto& [shard, expected] : sequences) {
+    auto it = call("GetShardIterator",
+                   {{"StreamName", "d"}, {"ShardId", shard}, {"ShardIteratorType", "TRIM_HORIZON"}});
+    auto page = call("GetRecords", {{"ShardIterator", it["ShardIterator"]}, {"Limit", 2}});
+    std::vector<std::string> got;
+    while (!page["Records"].empty()) {
+      for (const auto& r : page["Records"]) got.push_back(r["SequenceNumber"]);
+      page = call("GetRecords", {{"ShardIterator", page["NextShardIterator"]}, {"Limit", 2}});
+    }
+    EXPECT_EQ(got, expected) << shard;
+    EXPECT_EQ(page["MillisBehindLatest"], 0);
+    seen += got.size();
+  }
+  EXPECT_EQ(seen, 30u);
+}
+
+TEST_F(DispatcherTest, IteratorTypesStartWhereKinesisSays) {
+  call("CreateStream", {{"StreamName", "it"}, {"ShardCount", 1}});
+  auto first = call("PutRecord", {{"StreamName", "it"}, {"PartitionKey", "k"}, {"Data", "AQ=="}});
+  call("PutRecord", {{"StreamName", "it"}, {"PartitionKey", "k"}, {"Data", "Ag=="}});
+  auto read = [&](Json request) {
+    request["StreamName"] = "it";
+    request["ShardId"] = "shardId-000000000000";
+    auto it = call("GetShardIterator", request);
+    return call("GetRecords", {{"ShardIterator", it["ShardIterator"]}})["Records"];
+  };
+  EXPECT_EQ(read({{"ShardIteratorType", "TRIM_HORIZON"}}).size(), 2u);
+  EXPECT_EQ(read({{"ShardIteratorType", "LATEST"}}).size(), 0u);
+  EXPECT_EQ(read({{"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                  {"StartingSequenceNumber", first["SequenceNumber"]}})
+                .size(),
+            2u);
+  auto after = read({{"ShardIteratorType", "AFTER_SEQUENCE_NUMBER"},
+                     {"StartingSequenceNumber", first["SequenceNumber"]}});
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0]["Data"], "Ag==");
+  EXPECT_EQ(read({{"ShardIteratorType", "AT_TIMESTAMP"}, {"Timestamp", 1'600'000'000}}).size(), 2u);
+  auto future = call("GetShardIterator", {{"StreamName", "it"},
+                                          {"ShardId", "shardId-000000000000"},
+                                          {"ShardIteratorType", "AT_TIMESTAMP"},
+                                          {"Timestamp", 1'800'000'000}},
+                     400);
+  EXPECT_EQ(future["__type"], "InvalidArgumentException");
+}
+
+TEST_F(DispatcherTest, IteratorsExpireAfterFiveMinutes) {
+  call("CreateStream", {{"StreamName", "exp"}, {"ShardCount", 1}});
+  auto it = call("GetShardIterator", {{"StreamName", "exp"},
+                                      {"ShardId", "shardId-000000000000"},
+                                      {"ShardIteratorType", "TRIM_HORIZON"}});
+  clock_.advance(300'000);
+  call("GetRecords", {{"ShardIterator", it["ShardIterator"]}});  // exactly 300 s: still valid
+  clock_.advance(1);
+  auto expired = call("GetRecords", {{"ShardIterator", it["ShardIterator"]}}, 400);
+  EXPECT_EQ(expired["__type"], "ExpiredIteratorException");
+  EXPECT_EQ(expired["message"].get<std::string>().rfind("Iterator expired. The iterator was created at time ", 0),
+            0u);
+}
+
+TEST_F(DispatcherTest, TamperedIteratorsAreInvalidArguments) {
+  call("CreateStream", {{"StreamName", "tam"}, {"ShardCount", 1}});
+  auto it = call("GetShardIterator", {{"StreamName", "tam"},
+                                      {"ShardId", "shardId-000000000000"},
+                                      {"ShardIteratorType", "TRIM_HORIZON"}})["ShardIterator"]
+                .get<std::string>();
+  auto raw = *base64Decode(it);
+  raw[14] = static_cast<char>(raw[14] ^ 0x40);  // another offset
+  auto e = call("GetRecords", {{"ShardIterator", base64Encode(raw)}}, 400);
+  EXPECT_EQ(e["__type"], "InvalidArgumentException");
+  EXPECT_EQ(e["message"], "Invalid ShardIterator.");
+}
+
+TEST_F(DispatcherTest, TrimmedRecordsAreSkipped) {
+  call("CreateStream", {{"StreamName", "trim"}, {"ShardCount", 1}});
+  auto first = call("PutRecord", {{"StreamName", "trim"}, {"PartitionKey", "k"}, {"Data", "AQ=="}});
+  call("PutRecord", {{"StreamName", "trim"}, {"PartitionKey", "k"}, {"Data", "Ag=="}});
+  topics_.trim("trim", 0, 1);
+  auto it = call("GetShardIterator", {{"StreamName", "trim"},
+                                      {"ShardId", "shardId-000000000000"},
+                                      {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                                      {"StartingSequenceNumber", first["SequenceNumber"]}});
+  auto records = call("GetRecords", {{"ShardIterator", it["ShardIterator"]}})["Records"];
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["Data"], "Ag==");
+}
+
+TEST_F(DispatcherTest, SequenceNumbersOfOtherShardsOrStreamsAreRejected) {
+  call("CreateStream", {{"StreamName", "sq"}, {"ShardCount", 2}});
+  auto put = call("PutRecord", {{"StreamName", "sq"}, {"PartitionKey", "k"}, {"Data", "AQ=="},
+                                {"ExplicitHashKey", "0"}});
+  auto wrongShard = call("GetShardIterator", {{"StreamName", "sq"},
+                                              {"ShardId", "shardId-000000000001"},
+                                              {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                                              {"StartingSequenceNumber", put["SequenceNumber"]}},
+                         400);
+  EXPECT_EQ(wrongShard["message"],
+            "Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in "
+            "a call to a shard with shardId-000000000001");
+  auto foreign = call("GetShardIterator", {{"StreamName", "sq"},
+                                           {"ShardId", "shardId-000000000000"},
+                                           {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                                           {"StartingSequenceNumber", "12345"}},
+                      400);
+  EXPECT_NE(foreign["message"].get<std::string>().find("did not come from this stream"),
+            std::string::npos);
+  auto unknownShard = call("GetShardIterator", {{"StreamName", "sq"},
+                                                {"ShardId", "shardId-000000000009"},
+                                                {"ShardIteratorType", "LATEST"}},
+                           400);
+  EXPECT_EQ(unknownShard["__type"], "ResourceNotFoundException");
+}
+
+TEST_F(DispatcherTest, KafkaFailuresAreRetriableAndNeverSuccesses) {
+  call("CreateStream", {{"StreamName", "down"}, {"ShardCount", 1}});
+  topics_.failWith = kafka::KafkaError{kafka::KafkaErrorKind::kTimedOut, -192, "timed out"};
+  auto r = send("PutRecord", R"({"StreamName":"down","PartitionKey":"k","Data":"AQ=="})");
+  EXPECT_EQ(r.status, 503);
+  auto batch = call("PutRecords", putRecordsBody("down", 3));
+  EXPECT_EQ(batch["FailedRecordCount"], 3);
+  EXPECT_EQ(batch["Records"][0]["ErrorCode"], "InternalFailure");
+  EXPECT_FALSE(batch["Records"][0].contains("SequenceNumber"));
+  topics_.failWith = kafka::KafkaError{kafka::KafkaErrorKind::kQueueFull, -184, "queue full"};
+  auto full = call("PutRecords", putRecordsBody("down", 1));
+  EXPECT_EQ(full["Records"][0]["ErrorCode"], "ProvisionedThroughputExceededException");
+}
+
+TEST_F(DispatcherTest, BadExplicitHashKeyAndOversizedBatches) {
+  call("CreateStream", {{"StreamName", "big"}, {"ShardCount", 1}});
+  auto hash = call("PutRecord", {{"StreamName", "big"}, {"PartitionKey", "k"}, {"Data", "AQ=="},
+                                 {"ExplicitHashKey", "340282366920938463463374607431768211456"}},
+                   400);
+  EXPECT_EQ(hash["message"],
+            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified "
+            "value was 340282366920938463463374607431768211456");
+  Json records = Json::array();
+  const std::string mib(1024 * 1024, 'x');
+  for (int i = 0; i < 6; ++i) records.push_back({{"PartitionKey", "k"}, {"Data", base64Encode(mib)}});
+  auto tooBig = call("PutRecords", {{"StreamName", "big"}, {"Records", records}}, 400);
+  EXPECT_EQ(tooBig["__type"], "InvalidArgumentException");
+  EXPECT_TRUE(topics_.partitions.empty());
 }
 
 }  // namespace

@@ -1,0 +1,156 @@
+"""AWS CLI v2 (the Debian package, /usr/bin/aws) against kbridge: the data plane.
+
+The scenario of kinesis_checks.py with fewer records, since every call is a process: 40 records in
+two put-records calls, two put-record calls (binary data, --sequence-number-for-ordering), 8 more
+for LATEST, over 4 shards; every iterator type read back per shard with get-shard-iterator and
+get-records (shards read in parallel), then the same records straight from the Kafka topic.
+"""
+import base64
+import concurrent.futures
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from kbridge_harness import DUMMY_CREDENTIALS, unique_name
+from kinesis_checks import (DATA_PLANE_SHARDS, DataPlaneReport, DataPlaneWorkload,
+                            check_data_plane_report, check_kafka_view, epoch_ms, kinesis_target,
+                            next_whole_second_ms, read_shard)
+
+assert kinesis_target  # the fixture, imported for pytest
+
+
+@pytest.fixture(scope="module")
+def aws(kinesis_target, tmp_path_factory):
+    server, _ = kinesis_target
+    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
+    home = tmp_path_factory.mktemp("aws-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(DUMMY_CREDENTIALS)
+    env.update({
+        # Nothing from the user's ~/.aws may change what the CLI sends.
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_PAGER": "",
+        "AWS_MAX_ATTEMPTS": "1",
+        "HOME": str(home),
+    })
+    version = subprocess.run([cli, "--version"], env=env, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("aws-cli/2."), version
+
+    def run(*args):
+        cmd = [cli, "kinesis", *args, "--endpoint-url", server.endpoint, "--output", "json",
+               "--cli-binary-format", "base64"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}"
+        return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+    run.home = home
+    return run
+
+
+def run_scenario(aws, name, workload, workdir):
+    report = DataPlaneReport()
+    for shard in aws("list-shards", "--stream-name", name)["Shards"]:
+        report.shards.append((shard["ShardId"], int(shard["HashKeyRange"]["StartingHashKey"]),
+                              int(shard["HashKeyRange"]["EndingHashKey"])))
+    shard_ids = [s[0] for s in report.shards]
+    pool = concurrent.futures.ThreadPoolExecutor(DATA_PLANE_SHARDS)
+
+    def per_shard(fn):
+        return dict(zip(shard_ids, pool.map(fn, shard_ids)))
+
+    def iterator(shard, kind, *extra):
+        return aws("get-shard-iterator", "--stream-name", name, "--shard-id", shard,
+                   "--shard-iterator-type", kind, *extra)["ShardIterator"]
+
+    def get_records(shard_iterator, limit):
+        answer = aws("get-records", "--shard-iterator", shard_iterator,
+                     *(["--limit", str(limit)] if limit else []))
+        records = [(r["SequenceNumber"], r["PartitionKey"], base64.b64decode(r["Data"]),
+                    epoch_ms(r["ApproximateArrivalTimestamp"])) for r in answer["Records"]]
+        return records, answer.get("MillisBehindLatest"), answer.get("NextShardIterator"), None
+
+    def put_records(records):
+        path = workdir / f"put-{records[0].section}-{records[0].index}.json"
+        entries = []
+        for r in records:
+            entry = {"Data": base64.b64encode(r.data).decode(), "PartitionKey": r.key}
+            if r.ehk is not None:
+                entry["ExplicitHashKey"] = r.ehk
+            entries.append(entry)
+        path.write_text(json.dumps(entries))
+        answer = aws("put-records", "--stream-name", name, "--records", f"file://{path}")
+        failed = [(r, e) for r, e in zip(records, answer["Records"]) if "ErrorCode" in e]
+        assert answer.get("FailedRecordCount", 0) == 0 and not failed, \
+            f"put-records: FailedRecordCount {answer.get('FailedRecordCount')}: {failed[:5]}"
+        assert len(answer["Records"]) == len(records)
+        for r, e in zip(records, answer["Records"]):
+            report.puts[r.section][r.index] = (e["ShardId"], e["SequenceNumber"])
+
+    per_shard(lambda shard: read_shard(report, "EMPTY", shard, get_records,
+                                       iterator(shard, "TRIM_HORIZON"), confirm_end=False))
+
+    report.times["start"] = int(time.time() * 1000)
+    put_records(workload.bulk[:workload.cut])
+    report.times["cut"] = next_whole_second_ms()
+    put_records(workload.bulk[workload.cut:])
+
+    first, second = workload.single
+    answer = aws("put-record", "--stream-name", name, "--partition-key", first.key,
+                 "--data", base64.b64encode(first.data).decode())
+    report.puts["single"][0] = (answer["ShardId"], answer["SequenceNumber"])
+    answer = aws("put-record", "--stream-name", name, "--partition-key", second.key,
+                 "--data", base64.b64encode(second.data).decode(),
+                 "--sequence-number-for-ordering", answer["SequenceNumber"])
+    report.puts["single"][1] = (answer["ShardId"], answer["SequenceNumber"])
+
+    latest = per_shard(lambda shard: read_shard(report, "LATEST", shard, get_records,
+                                                iterator(shard, "LATEST"), confirm_end=False))
+    put_records(workload.latest)
+    report.times["end"] = int(time.time() * 1000)
+
+    def read_all(shard):
+        read_shard(report, "LATEST", shard, get_records, latest[shard],
+                   want=report.put_count(shard, ["latest"]), confirm_end=False)
+        total = report.put_count(shard)
+        read_shard(report, "TRIM_HORIZON", shard, get_records, iterator(shard, "TRIM_HORIZON"),
+                   want=total, confirm_end=False)
+        records = report.read("TRIM_HORIZON", shard)["records"]
+        if records:
+            i = len(records) * 3 // 4
+            for kind, want in (("AT_SEQUENCE_NUMBER", total - i), ("AFTER_SEQUENCE_NUMBER", total - i - 1)):
+                report.read(kind, shard)["start"] = records[i][0]
+                read_shard(report, kind, shard, get_records,
+                           iterator(shard, kind, "--starting-sequence-number", records[i][0]),
+                           want=want, confirm_end=False)
+        before_cut = sum(1 for r in workload.bulk[:workload.cut]
+                         if report.puts["bulk"][r.index][0] == shard)
+        read_shard(report, "AT_TIMESTAMP", shard, get_records,
+                   iterator(shard, "AT_TIMESTAMP", "--timestamp", str(report.times["cut"] / 1000)),
+                   want=total - before_cut, confirm_end=False)
+
+    per_shard(read_all)
+    pool.shutdown()
+    return report
+
+
+def test_put_and_read_50_records(aws, kinesis_target, tmp_path):
+    server, bootstrap = kinesis_target
+    workload = DataPlaneWorkload(bulk=40, latest=8, batch=20)
+    name = unique_name("dp-cli")
+    aws("create-stream", "--stream-name", name, "--shard-count", str(DATA_PLANE_SHARDS))
+    try:
+        deadline = time.monotonic() + 30
+        while aws("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"][
+                "StreamStatus"] != "ACTIVE":
+            assert time.monotonic() < deadline, f"{name} not ACTIVE after 30 s"
+            time.sleep(0.2)
+        report = run_scenario(aws, name, workload, tmp_path)
+        check_data_plane_report(report, workload, timed=False, confirmed_ends=False)
+        if bootstrap is not None:
+            check_kafka_view(bootstrap, name, report, workload)
+    finally:
+        aws("delete-stream", "--stream-name", name)
