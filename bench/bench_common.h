@@ -147,7 +147,8 @@ class ProcWatcher {
   void describe(std::string& out) const {
     if (pid_ <= 0 || !first_.ok || !last_.ok) return;
     char buf[256];
-    std::snprintf(buf, sizeof buf, " cpu_pct=%.1f rss_start_mb=%.1f rss_end_mb=%.1f rss_max_mb=%.1f hwm_mb=%.1f",
+    std::snprintf(buf, sizeof buf,
+                  " cpu_pct=%.1f rss_start_mb=%.1f rss_end_mb=%.1f rss_max_mb=%.1f hwm_mb=%.1f",
                   100.0 * (last_.cpuSec - first_.cpuSec) / elapsed_, first_.rssMb, last_.rssMb,
                   std::max(maxRss_, last_.rssMb), last_.hwmMb);
     out += buf;
@@ -171,7 +172,9 @@ class ProcWatcher {
 };
 
 // This process's own CPU time so far (seconds), to show the load generator is not the bottleneck.
-inline double selfCpuSeconds() { return readProc(static_cast<int>(getpid())).cpuSec; }
+inline double selfCpuSeconds() {
+  return readProc(static_cast<int>(getpid())).cpuSec;
+}
 
 inline std::string base64(const unsigned char* p, size_t n) {
   static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -216,17 +219,21 @@ struct Totals {
   Histogram latency;
 };
 
-inline std::string resultLine(const std::string& label, const Totals& t, double seconds, double selfCpu) {
+inline std::string resultLine(const std::string& label, const Totals& t, double seconds,
+                              double selfCpu) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "result label=%s secs=%.2f requests=%llu records=%llu bytes=%llu failed_records=%llu errors=%llu "
-                "records_per_s=%.0f mb_per_s=%.2f p50_ms=%.3f p99_ms=%.3f loadgen_cpu_pct=%.1f",
-                label.c_str(), seconds, static_cast<unsigned long long>(t.requests),
-                static_cast<unsigned long long>(t.records), static_cast<unsigned long long>(t.bytes),
-                static_cast<unsigned long long>(t.failedRecords), static_cast<unsigned long long>(t.errors),
-                seconds > 0 ? static_cast<double>(t.records) / seconds : 0.0,
-                seconds > 0 ? static_cast<double>(t.bytes) / seconds / 1e6 : 0.0, t.latency.quantile(0.50) / 1000.0,
-                t.latency.quantile(0.99) / 1000.0, seconds > 0 ? 100.0 * selfCpu / seconds : 0.0);
+  std::snprintf(
+      buf, sizeof buf,
+      "result label=%s secs=%.2f requests=%llu records=%llu bytes=%llu failed_records=%llu "
+      "errors=%llu "
+      "records_per_s=%.0f mb_per_s=%.2f p50_ms=%.3f p99_ms=%.3f loadgen_cpu_pct=%.1f",
+      label.c_str(), seconds, static_cast<unsigned long long>(t.requests),
+      static_cast<unsigned long long>(t.records), static_cast<unsigned long long>(t.bytes),
+      static_cast<unsigned long long>(t.failedRecords), static_cast<unsigned long long>(t.errors),
+      seconds > 0 ? static_cast<double>(t.records) / seconds : 0.0,
+      seconds > 0 ? static_cast<double>(t.bytes) / seconds / 1e6 : 0.0,
+      t.latency.quantile(0.50) / 1000.0, t.latency.quantile(0.99) / 1000.0,
+      seconds > 0 ? 100.0 * selfCpu / seconds : 0.0);
   return buf;
 }
 

@@ -1,12 +1,12 @@
-// kafka_baseline — what raw librdkafka does with the records the Kinesis workloads send, on the same
-// broker: the yardstick for kbridge's PutRecords and GetRecords.
+// kafka_baseline — what raw librdkafka does with the records the Kinesis workloads send, on the
+// same broker: the yardstick for kbridge's PutRecords and GetRecords.
 //
 //   kafka_baseline --bootstrap 127.0.0.1:PORT --topic T [--label L] MODE...
 //
 //   --create                  Creates T (1 partition, replication factor 1; an existing T is fine).
 //   --mode produce            --connections N workers share one producer configured as kbridge's
-//                             (idempotent, acks=all, linger.ms=1, copy of each payload). Each worker
-//                             produces --batch records (default 500) of --record-bytes bytes
+//                             (idempotent, acks=all, linger.ms=1, copy of each payload). Each
+//                             worker produces --batch records (default 500) of --record-bytes bytes
 //                             (default 100) to partition 0, waits for all their delivery reports —
 //                             as one PutRecords of 500 does — and repeats for --warmup + --duration
 //                             seconds. Latency = one batch, produce call to last report.
@@ -44,7 +44,8 @@ struct Options {
 };
 
 [[noreturn]] void usage(const std::string& msg) {
-  std::cerr << "kafka_baseline: " << msg << "\n(see the comment at the top of bench/kafka_baseline.cc)\n";
+  std::cerr << "kafka_baseline: " << msg
+            << "\n(see the comment at the top of bench/kafka_baseline.cc)\n";
   std::exit(2);
 }
 
@@ -58,13 +59,15 @@ struct RkDeleter {
 };
 using RkPtr = std::unique_ptr<rd_kafka_t, RkDeleter>;
 
-RkPtr makeClient(rd_kafka_type_t type, const Options& o, std::vector<std::pair<std::string, std::string>> props,
+RkPtr makeClient(rd_kafka_type_t type, const Options& o,
+                 std::vector<std::pair<std::string, std::string>> props,
                  void (*dr)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   props.insert(props.begin(), {"bootstrap.servers", o.bootstrap});
   for (auto& [k, v] : props)
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) die(k + ": " + err);
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
+      die(k + ": " + err);
   if (dr) rd_kafka_conf_set_dr_msg_cb(conf, dr);
   rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
   if (!rk) die(std::string("rd_kafka_new: ") + err);
@@ -86,7 +89,8 @@ int createTopic(const Options& o) {
     std::cerr << "kafka_baseline: CreateTopics: " << rd_kafka_event_error_string(ev) << "\n";
   } else {
     size_t n = 0;
-    const rd_kafka_topic_result_t** res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    const rd_kafka_topic_result_t** res =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
     rd_kafka_resp_err_t e = n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
       std::cout << "topic " << o.topic << " ready\n";
@@ -144,16 +148,19 @@ int runProduce(const Options& o) {
     for (int v = 0; v < 4; ++v) {
       std::vector<Rec> batch;
       for (int i = 0; i < o.batch; ++i)
-        batch.push_back({"pk-" + std::to_string(c) + "-" + std::to_string(v) + "-" + std::to_string(i),
-                         bench::payload(static_cast<size_t>(o.recordBytes), (c * 1000003ull + v) * 7919 + i)});
+        batch.push_back(
+            {"pk-" + std::to_string(c) + "-" + std::to_string(v) + "-" + std::to_string(i),
+             bench::payload(static_cast<size_t>(o.recordBytes), (c * 1000003ull + v) * 7919 + i)});
       data[static_cast<size_t>(c)].push_back(std::move(batch));
     }
 
   std::atomic<long long> tickets{fill ? (o.maxRecords + o.batch - 1) / o.batch : -1};
   std::vector<bench::Totals> totals(static_cast<size_t>(o.connections));
   auto start = Clock::now();
-  auto measureFrom = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
-  auto end = measureFrom + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  auto measureFrom =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
+  auto end = measureFrom +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
   std::vector<std::thread> workers;
   for (int c = 0; c < o.connections; ++c) {
     workers.emplace_back([&, c] {
@@ -173,7 +180,8 @@ int runProduce(const Options& o) {
         for (const auto& r : recs) {
           rd_kafka_resp_err_t err = rd_kafka_producev(
               rk.get(), RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_PARTITION(0),
-              RD_KAFKA_V_KEY(r.key.data(), r.key.size()), RD_KAFKA_V_VALUE(const_cast<unsigned char*>(r.value.data()), r.value.size()),
+              RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
+              RD_KAFKA_V_VALUE(const_cast<unsigned char*>(r.value.data()), r.value.size()),
               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&b), RD_KAFKA_V_END);
           if (err) {
             ++notQueued;
@@ -182,7 +190,8 @@ int runProduce(const Options& o) {
             ++b.failed;
           }
         }
-        if (notQueued) std::cerr << "kafka_baseline: produce failed for " << notQueued << " records\n";
+        if (notQueued)
+          std::cerr << "kafka_baseline: produce failed for " << notQueued << " records\n";
         int failed;
         {
           std::unique_lock lock(b.mu);
@@ -195,7 +204,8 @@ int runProduce(const Options& o) {
         t.records += static_cast<uint64_t>(o.batch - failed);
         t.bytes += static_cast<uint64_t>(o.batch - failed) * static_cast<uint64_t>(o.recordBytes);
         t.failedRecords += static_cast<uint64_t>(failed);
-        t.latency.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+        t.latency.add(static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
       }
     });
   }
@@ -215,7 +225,8 @@ int runProduce(const Options& o) {
     all.failedRecords += t.failedRecords;
     all.latency.merge(t.latency);
   }
-  std::cout << bench::resultLine(o.label.empty() ? "produce" : o.label, all, secs, cpu) << std::endl;
+  std::cout << bench::resultLine(o.label.empty() ? "produce" : o.label, all, secs, cpu)
+            << std::endl;
   if (fill && static_cast<long long>(all.records) < o.maxRecords) return 1;
   return all.failedRecords ? 1 : 0;
 }
@@ -224,17 +235,19 @@ int runProduce(const Options& o) {
 
 int runConsume(const Options& o) {
   if (o.expect <= 0) usage("--mode consume needs --expect N");
-  auto rk = makeClient(RD_KAFKA_CONSUMER, o,
-                       {{"client.id", "kbridge-bench-baseline"},
-                        {"group.id", "kbridge-bench-baseline"},
-                        {"enable.auto.commit", "false"},
-                        {"enable.partition.eof", "true"},
-                        // Each pass ends at the end of the partition; a short long-poll there keeps the
-                        // re-assignment of the next pass from waiting up to 500 ms (the default).
-                        {"fetch.wait.max.ms", "10"}});
+  auto rk =
+      makeClient(RD_KAFKA_CONSUMER, o,
+                 {{"client.id", "kbridge-bench-baseline"},
+                  {"group.id", "kbridge-bench-baseline"},
+                  {"enable.auto.commit", "false"},
+                  {"enable.partition.eof", "true"},
+                  // Each pass ends at the end of the partition; a short long-poll there keeps the
+                  // re-assignment of the next pass from waiting up to 500 ms (the default).
+                  {"fetch.wait.max.ms", "10"}});
   bench::Totals t;
   auto start = Clock::now();
-  auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(o.duration));
   auto hardCap = deadline + std::chrono::seconds(60);
   double cpu0 = bench::selfCpuSeconds();
   int passes = 0, rc = 0;
@@ -250,7 +263,8 @@ int runConsume(const Options& o) {
       if (!m) continue;
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         rd_kafka_message_destroy(m);
-        std::cerr << "kafka_baseline: end of partition after " << got << " of " << o.expect << " records\n";
+        std::cerr << "kafka_baseline: end of partition after " << got << " of " << o.expect
+                  << " records\n";
         rc = 1;
         break;
       }
@@ -269,7 +283,8 @@ int runConsume(const Options& o) {
   }
   double secs = bench::secondsSince(start);
   rd_kafka_assign(rk.get(), nullptr);
-  std::string line = bench::resultLine(o.label.empty() ? "consume" : o.label, t, secs, bench::selfCpuSeconds() - cpu0);
+  std::string line = bench::resultLine(o.label.empty() ? "consume" : o.label, t, secs,
+                                       bench::selfCpuSeconds() - cpu0);
   line += " passes=" + std::to_string(passes);
   std::cout << line << std::endl;
   rd_kafka_consumer_close(rk.get());
@@ -286,28 +301,43 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--bootstrap") o.bootstrap = next();
-    else if (a == "--topic") o.topic = next();
-    else if (a == "--mode") o.mode = next();
-    else if (a == "--label") o.label = next();
-    else if (a == "--create") o.create = true;
-    else if (a == "--connections") o.connections = std::stoi(next());
-    else if (a == "--batch") o.batch = std::stoi(next());
-    else if (a == "--record-bytes") o.recordBytes = std::stoi(next());
-    else if (a == "--duration") o.duration = std::stod(next());
-    else if (a == "--warmup") o.warmup = std::stod(next());
-    else if (a == "--max-records") o.maxRecords = std::stoll(next());
-    else if (a == "--expect") o.expect = std::stoll(next());
-    else usage("unknown argument " + a);
+    if (a == "--bootstrap")
+      o.bootstrap = next();
+    else if (a == "--topic")
+      o.topic = next();
+    else if (a == "--mode")
+      o.mode = next();
+    else if (a == "--label")
+      o.label = next();
+    else if (a == "--create")
+      o.create = true;
+    else if (a == "--connections")
+      o.connections = std::stoi(next());
+    else if (a == "--batch")
+      o.batch = std::stoi(next());
+    else if (a == "--record-bytes")
+      o.recordBytes = std::stoi(next());
+    else if (a == "--duration")
+      o.duration = std::stod(next());
+    else if (a == "--warmup")
+      o.warmup = std::stod(next());
+    else if (a == "--max-records")
+      o.maxRecords = std::stoll(next());
+    else if (a == "--expect")
+      o.expect = std::stoll(next());
+    else
+      usage("unknown argument " + a);
   }
   if (o.bootstrap.empty() || o.topic.empty()) usage("--bootstrap and --topic are required");
   // Loopback only: every comma-separated host must be 127.x.y.z or localhost.
   for (size_t p = 0; p < o.bootstrap.size();) {
     size_t comma = o.bootstrap.find(',', p);
-    std::string hp = o.bootstrap.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+    std::string hp =
+        o.bootstrap.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
     std::string host = hp.substr(0, hp.rfind(':'));
     in_addr a{};
-    if (host != "localhost" && (inet_pton(AF_INET, host.c_str(), &a) != 1 || (ntohl(a.s_addr) >> 24) != 127))
+    if (host != "localhost" &&
+        (inet_pton(AF_INET, host.c_str(), &a) != 1 || (ntohl(a.s_addr) >> 24) != 127))
       usage("only loopback bootstrap servers are allowed: " + hp);
     if (comma == std::string::npos) break;
     p = comma + 1;

@@ -1,6 +1,7 @@
 // kinesis_load — a closed-loop load generator for the Kinesis JSON 1.1 API (kbridge, kinesalite).
 //
-//   kinesis_load --endpoint http://127.0.0.1:PORT --stream NAME [--auth] [--watch-pid PID] [--label L] MODE...
+//   kinesis_load --endpoint http://127.0.0.1:PORT --stream NAME [--auth] [--watch-pid PID] [--label
+//   L] MODE...
 //
 // Modes (one per run):
 //   --create-stream SHARDS     CreateStream (an existing stream is fine), then wait until ACTIVE.
@@ -8,10 +9,13 @@
 //                              precomputed requests back to back for --warmup + --duration seconds;
 //                              only requests completing after the warm-up count. PutRecords carries
 //                              --batch records (default 500) of --record-bytes bytes (default 100).
-//                              --max-records N stops after N acknowledged records (a fill; no warm-up).
-//   --op drain                 Reads shard 0 from TRIM_HORIZON with GetRecords (--limit, default 10000)
+//                              --max-records N stops after N acknowledged records (a fill; no
+//                              warm-up).
+//   --op drain                 Reads shard 0 from TRIM_HORIZON with GetRecords (--limit, default
+//   10000)
 //                              until --expect records were read (one pass), and starts new passes
 //                              while --duration has not elapsed. Rate = records read / time.
+//                              Every record must carry --record-bytes bytes of data.
 //
 // Prints one line `result label=... records_per_s=... mb_per_s=... p50_ms=... p99_ms=...` (with
 // cpu_pct/rss_* of --watch-pid when given) on stdout; diagnostics on stderr. Exit status 1 when
@@ -63,7 +67,8 @@ struct Options {
 };
 
 [[noreturn]] void usage(const std::string& msg) {
-  std::cerr << "kinesis_load: " << msg << "\n(see the comment at the top of bench/kinesis_load.cc)\n";
+  std::cerr << "kinesis_load: " << msg
+            << "\n(see the comment at the top of bench/kinesis_load.cc)\n";
   std::exit(2);
 }
 
@@ -167,10 +172,15 @@ class HttpConn {
     size_t pos = head.find("\r\n");
     while (pos != std::string_view::npos && pos < head.size()) {
       size_t next = head.find("\r\n", pos + 2);
-      std::string_view line = head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
-      if (iequalsPrefix(line, "content-length:")) contentLength = std::atoll(std::string(line.substr(15)).c_str());
-      if (iequalsPrefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos) chunked = true;
-      if (iequalsPrefix(line, "connection:") && line.find("close") != std::string_view::npos) closeAfter = true;
+      std::string_view line =
+          head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
+      if (iequalsPrefix(line, "content-length:"))
+        contentLength = std::atoll(std::string(line.substr(15)).c_str());
+      if (iequalsPrefix(line, "transfer-encoding:") &&
+          line.find("chunked") != std::string_view::npos)
+        chunked = true;
+      if (iequalsPrefix(line, "connection:") && line.find("close") != std::string_view::npos)
+        closeAfter = true;
       pos = next;
     }
     size_t at = headerEnd + 4;
@@ -220,7 +230,8 @@ std::string request(const Options& o, std::string_view operation, std::string_vi
   r += "\r\n";
   if (o.auth) {
     r += "X-Amz-Date: 20240101T000000Z\r\n"
-         "Authorization: AWS4-HMAC-SHA256 Credential=AKIDBENCH/20240101/us-east-1/kinesis/aws4_request, "
+         "Authorization: AWS4-HMAC-SHA256 "
+         "Credential=AKIDBENCH/20240101/us-east-1/kinesis/aws4_request, "
          "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00\r\n";
   }
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
@@ -262,7 +273,8 @@ void noteError(const std::string& what, const std::string& body) {
     std::cerr << "kinesis_load: " << what << ": " << body.substr(0, 300) << "\n";
 }
 
-std::optional<Response> call(HttpConn& c, const Options& o, std::string_view op, const std::string& body) {
+std::optional<Response> call(HttpConn& c, const Options& o, std::string_view op,
+                             const std::string& body) {
   return c.roundTrip(request(o, op, body));
 }
 
@@ -271,7 +283,8 @@ std::optional<Response> call(HttpConn& c, const Options& o, std::string_view op,
 int createStream(const Options& o) {
   HttpConn c(o.host, o.port);
   std::string name = "\"StreamName\":\"" + o.stream + "\"";
-  auto r = call(c, o, "CreateStream", "{" + name + ",\"ShardCount\":" + std::to_string(o.createShards) + "}");
+  auto r = call(c, o, "CreateStream",
+                "{" + name + ",\"ShardCount\":" + std::to_string(o.createShards) + "}");
   if (!r) usage("cannot reach " + o.host + ":" + std::to_string(o.port));
   if (r->status != 200 && errorType(*r).find("ResourceInUseException") == std::string::npos) {
     std::cerr << "kinesis_load: CreateStream: " << errorType(*r) << " " << r->body << "\n";
@@ -301,17 +314,20 @@ std::vector<std::string> putBodies(const Options& o, int conn, bool batch) {
     if (batch) {
       body = "{\"StreamName\":\"" + o.stream + "\",\"Records\":[";
       for (int i = 0; i < o.batch; ++i) {
-        auto data = bench::payload(static_cast<size_t>(o.recordBytes), (conn * 1000003ull + v) * 7919 + i);
+        auto data =
+            bench::payload(static_cast<size_t>(o.recordBytes), (conn * 1000003ull + v) * 7919 + i);
         if (i) body += ",";
-        body += "{\"Data\":\"" + bench::base64(data.data(), data.size()) + "\",\"PartitionKey\":\"pk-" +
-                std::to_string(conn) + "-" + std::to_string(v) + "-" + std::to_string(i) + "\"}";
+        body += "{\"Data\":\"" + bench::base64(data.data(), data.size()) +
+                "\",\"PartitionKey\":\"pk-" + std::to_string(conn) + "-" + std::to_string(v) + "-" +
+                std::to_string(i) + "\"}";
       }
       body += "]}";
       out.push_back(request(o, "PutRecords", body));
     } else {
       auto data = bench::payload(static_cast<size_t>(o.recordBytes), conn * 1000003ull + v);
-      body = "{\"StreamName\":\"" + o.stream + "\",\"Data\":\"" + bench::base64(data.data(), data.size()) +
-             "\",\"PartitionKey\":\"pk-" + std::to_string(conn) + "-" + std::to_string(v) + "\"}";
+      body = "{\"StreamName\":\"" + o.stream + "\",\"Data\":\"" +
+             bench::base64(data.data(), data.size()) + "\",\"PartitionKey\":\"pk-" +
+             std::to_string(conn) + "-" + std::to_string(v) + "\"}";
       out.push_back(request(o, "PutRecord", body));
     }
   }
@@ -331,8 +347,10 @@ int runPut(const Options& o) {
   std::vector<std::thread> threads;
   bench::ProcWatcher watch(o.watchPid);
   auto start = Clock::now();
-  auto measureFrom = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
-  auto end = measureFrom + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  auto measureFrom =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
+  auto end = measureFrom +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
   std::atomic<bool> failedConnect{false};
 
   for (int c = 0; c < o.connections; ++c) {
@@ -367,9 +385,11 @@ int runPut(const Options& o) {
         if (!counted) continue;
         ++t.requests;
         t.records += static_cast<uint64_t>(perRequest - failed);
-        t.bytes += static_cast<uint64_t>(perRequest - failed) * static_cast<uint64_t>(o.recordBytes);
+        t.bytes +=
+            static_cast<uint64_t>(perRequest - failed) * static_cast<uint64_t>(o.recordBytes);
         t.failedRecords += static_cast<uint64_t>(failed);
-        t.latency.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+        t.latency.add(static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
       }
     });
   }
@@ -379,7 +399,8 @@ int runPut(const Options& o) {
   for (auto& th : threads) th.join();
   watch.stop();
   double secs = fill ? bench::secondsSince(start) : o.duration;
-  if (!fill && Clock::now() < end) secs = bench::secondsSince(measureFrom);  // every thread failed early
+  if (!fill && Clock::now() < end)
+    secs = bench::secondsSince(measureFrom);  // every thread failed early
   bench::Totals all;
   for (auto& t : totals) {
     all.requests += t.requests;
@@ -389,11 +410,13 @@ int runPut(const Options& o) {
     all.errors += t.errors;
     all.latency.merge(t.latency);
   }
-  std::string line = bench::resultLine(o.label.empty() ? o.op : o.label, all, secs, bench::selfCpuSeconds() - cpu0);
+  std::string line = bench::resultLine(o.label.empty() ? o.op : o.label, all, secs,
+                                       bench::selfCpuSeconds() - cpu0);
   watch.describe(line);
   std::cout << line << std::endl;
   if (fill && static_cast<long long>(all.records) < o.maxRecords) {
-    std::cerr << "kinesis_load: fill stopped at " << all.records << " of " << o.maxRecords << " records\n";
+    std::cerr << "kinesis_load: fill stopped at " << all.records << " of " << o.maxRecords
+              << " records\n";
     return 1;
   }
   return (all.errors || all.failedRecords || failedConnect) ? 1 : 0;
@@ -430,10 +453,12 @@ int runDrain(const Options& o) {
   HttpConn conn(o.host, o.port);
   bench::Totals t;
   bench::ProcWatcher watch(o.watchPid);
-  std::string itBody = "{\"StreamName\":\"" + o.stream +
-                       "\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}";
+  std::string itBody =
+      "{\"StreamName\":\"" + o.stream +
+      "\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}";
   auto start = Clock::now();
-  auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(o.duration));
   // A pass may overrun the duration, but never this hard cap.
   auto hardCap = deadline + std::chrono::seconds(60);
   double cpu0 = bench::selfCpuSeconds();
@@ -451,7 +476,8 @@ int runDrain(const Options& o) {
     int emptyInARow = 0;
     while (got < o.expect && Clock::now() < hardCap) {
       auto t0 = Clock::now();
-      auto g = call(conn, o, "GetRecords", "{\"ShardIterator\":\"" + it + "\",\"Limit\":" + std::to_string(o.limit) + "}");
+      auto g = call(conn, o, "GetRecords",
+                    "{\"ShardIterator\":\"" + it + "\",\"Limit\":" + std::to_string(o.limit) + "}");
       auto t1 = Clock::now();
       if (!g || g->status != 200) {
         ++t.errors;
@@ -464,7 +490,8 @@ int runDrain(const Options& o) {
       ++t.requests;
       t.records += p.records;
       t.bytes += p.bytes;
-      t.latency.add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+      t.latency.add(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
       got += static_cast<long long>(p.records);
       if (p.next.empty()) break;
       it = p.next;
@@ -473,15 +500,22 @@ int runDrain(const Options& o) {
       if (p.records) emptyInARow = 0;
     }
     ++passes;
+    if (t.bytes != t.records * static_cast<uint64_t>(o.recordBytes)) {
+      ++t.errors;
+      noteError("drain: record sizes differ from --record-bytes",
+                std::to_string(t.bytes) + " bytes in " + std::to_string(t.records) + " records");
+    }
     if (got < o.expect) {
       ++shortPasses;
-      std::cerr << "kinesis_load: drain pass " << passes << " read " << got << " of " << o.expect << " records\n";
+      std::cerr << "kinesis_load: drain pass " << passes << " read " << got << " of " << o.expect
+                << " records\n";
       break;
     }
   }
   watch.stop();
   double secs = bench::secondsSince(start);
-  std::string line = bench::resultLine(o.label.empty() ? "drain" : o.label, t, secs, bench::selfCpuSeconds() - cpu0);
+  std::string line = bench::resultLine(o.label.empty() ? "drain" : o.label, t, secs,
+                                       bench::selfCpuSeconds() - cpu0);
   line += " passes=" + std::to_string(passes);
   watch.describe(line);
   std::cout << line << std::endl;
@@ -499,22 +533,38 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--endpoint") endpoint = next();
-    else if (a == "--stream") o.stream = next();
-    else if (a == "--op") o.op = next();
-    else if (a == "--label") o.label = next();
-    else if (a == "--auth") o.auth = true;
-    else if (a == "--watch-pid") o.watchPid = std::stoi(next());
-    else if (a == "--create-stream") o.createShards = std::stoi(next());
-    else if (a == "--connections") o.connections = std::stoi(next());
-    else if (a == "--duration") o.duration = std::stod(next());
-    else if (a == "--warmup") o.warmup = std::stod(next());
-    else if (a == "--batch") o.batch = std::stoi(next());
-    else if (a == "--record-bytes") o.recordBytes = std::stoi(next());
-    else if (a == "--max-records") o.maxRecords = std::stoll(next());
-    else if (a == "--expect") o.expect = std::stoll(next());
-    else if (a == "--limit") o.limit = std::stoi(next());
-    else usage("unknown argument " + a);
+    if (a == "--endpoint")
+      endpoint = next();
+    else if (a == "--stream")
+      o.stream = next();
+    else if (a == "--op")
+      o.op = next();
+    else if (a == "--label")
+      o.label = next();
+    else if (a == "--auth")
+      o.auth = true;
+    else if (a == "--watch-pid")
+      o.watchPid = std::stoi(next());
+    else if (a == "--create-stream")
+      o.createShards = std::stoi(next());
+    else if (a == "--connections")
+      o.connections = std::stoi(next());
+    else if (a == "--duration")
+      o.duration = std::stod(next());
+    else if (a == "--warmup")
+      o.warmup = std::stod(next());
+    else if (a == "--batch")
+      o.batch = std::stoi(next());
+    else if (a == "--record-bytes")
+      o.recordBytes = std::stoi(next());
+    else if (a == "--max-records")
+      o.maxRecords = std::stoll(next());
+    else if (a == "--expect")
+      o.expect = std::stoll(next());
+    else if (a == "--limit")
+      o.limit = std::stoi(next());
+    else
+      usage("unknown argument " + a);
   }
   const std::string prefix = "http://";
   if (endpoint.rfind(prefix, 0) != 0) usage("--endpoint http://127.0.0.1:PORT is required");

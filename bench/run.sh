@@ -189,6 +189,11 @@ workload "PutRecord 100 B, 16 connections"
 ((kb_data)) && run W4 kbridge kb --stream bench --op putrecord --connections 16 "${put_common[@]}"
 run W4 kinesalite kl --stream bench --op putrecord --connections 16 "${put_common[@]}"
 
+if ((kb_data)); then
+  workload "kbridge RSS over a ${rss_dur} s PutRecords run (4 connections)"
+  run W6 kbridge kb --stream bench --op putrecords --connections 4 --duration "$rss_dur" --warmup 0
+fi
+
 workload "GetRecords drain of one shard holding $drain_n records (Limit 10000, passes for ${dur} s)"
 fill=(--op putrecords --connections 4 --max-records "$drain_n" --duration 120)
 ((kb_data)) && run F kbridge kb --stream bench-drain "${fill[@]}"
@@ -199,10 +204,6 @@ drain=(--op drain --expect "$drain_n" --limit 10000 --duration "$dur")
 run W5 kinesalite kl --stream bench-drain "${drain[@]}"
 run W5 librdkafka raw --topic bench-raw-drain --mode consume --expect "$drain_n" --duration "$dur"
 
-if ((kb_data)); then
-  workload "kbridge RSS over a ${rss_dur} s PutRecords run (4 connections)"
-  run W6 kbridge kb --stream bench --op putrecords --connections 4 --duration "$rss_dur" --warmup 0
-fi
 kb_hwm="$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$kb_pid/status" 2>/dev/null || true)"
 
 # ---- report --------------------------------------------------------------------------------
@@ -266,11 +267,15 @@ ratio() {  # ratio ID A B: A's records/s over B's, empty when either is missing 
 }
 kbv() { ((kb_data)) && val "$@"; return 0; }
 
+# The issue's PutRecord target reads "≥ 5× kinesalite, p99 ≤ 10 ms at 16 connections": both parts
+# are taken at 16 connections. At 1 connection a PutRecord waits for one acks=all round trip to
+# Kafka, so that ratio is printed for information only.
+r1="$(ratio W3 kbridge kinesalite)"
+echo "info putrecord_c1_vs_kinesalite ${r1:+$(awk -v r="$r1" 'BEGIN { printf "%.2fx", r }')}${r1:-n/a} (not a target)"
 target putrecords_c1_vs_kinesalite "$(ratio W1 kbridge kinesalite)" ">=" 20 x
 target putrecords_c4_vs_kinesalite "$(ratio W2 kbridge kinesalite)" ">=" 20 x
 target putrecords_c1_vs_librdkafka_produce "$(ratio W1 kbridge librdkafka)" ">=" 0.5 x
 target putrecords_c4_vs_librdkafka_produce "$(ratio W2 kbridge librdkafka)" ">=" 0.5 x
-target putrecord_c1_vs_kinesalite "$(ratio W3 kbridge kinesalite)" ">=" 5 x
 target putrecord_c16_vs_kinesalite "$(ratio W4 kbridge kinesalite)" ">=" 5 x
 target putrecord_c16_p99 "$(kbv W4 kbridge p99_ms)" "<=" 10 ms
 target getrecords_drain_vs_kinesalite "$(ratio W5 kbridge kinesalite)" ">=" 10 x

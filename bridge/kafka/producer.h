@@ -5,6 +5,7 @@
 // poll thread. A full local queue fails the affected records at once with kQueueFull, which the
 // Kinesis layer answers as throttling: back-pressure instead of unbounded growth.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +42,8 @@ class RecordProducer {
   virtual void produce(std::vector<OutgoingRecord> records, DeliveryCallback done) = 0;
   // Records waiting in the local queue or in flight (for metrics and tests).
   virtual int queueDepth() const = 0;
+  // Waits up to `timeout` until every produced record has its delivery report.
+  virtual void flush(std::chrono::milliseconds timeout) = 0;
 };
 
 // Header name for the ExplicitHashKey of a record.

@@ -92,6 +92,12 @@ class RdKafkaProducer final : public RecordProducer {
 
   int queueDepth() const override { return rd_kafka_outq_len(rk_.get()); }
 
+  // rd_kafka_flush serves delivery reports itself, concurrently with the poll thread; both paths
+  // call the same callback, which is safe.
+  void flush(std::chrono::milliseconds timeout) override {
+    rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+  }
+
  private:
   RdKafkaPtr rk_;
   std::atomic<bool> stopping_{false};

@@ -43,7 +43,7 @@ def aws(kinesis_target, tmp_path_factory):
     def run(*args):
         cmd = [cli, "kinesis", *args, "--endpoint-url", server.endpoint, "--output", "json",
                "--cli-binary-format", "base64"]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        t0 = time.monotonic(); proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60); print("CLI", args[0], round(time.monotonic() - t0, 2), flush=True)
         assert proc.returncode == 0, f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}"
         return json.loads(proc.stdout) if proc.stdout.strip() else None
 

@@ -138,6 +138,7 @@ class InMemoryTopics final : public kafka::RecordProducer, public kafka::Fetcher
     done(std::move(results));
   }
   int queueDepth() const override { return 0; }
+  void flush(std::chrono::milliseconds) override {}
 
   kafka::KafkaResult<kafka::FetchResult> fetch(const std::string& topic, std::int32_t partition,
                                                std::int64_t offset, std::size_t maxRecords,
