@@ -114,10 +114,11 @@ def test_unknown_target_is_unknown_operation(kbridge, target):
 
 
 def test_unimplemented_operation(kbridge):
-    body = as_json(post(kbridge, TARGET + "PutRecord",
-                        body=b'{"StreamName": "a", "PartitionKey": "k", "Data": ""}'), 400)
+    body = as_json(post(kbridge, TARGET + "SplitShard",
+                        body=b'{"StreamName": "a", "ShardToSplit": "shardId-000000000000", '
+                             b'"NewStartingHashKey": "1"}'), 400)
     assert body["__type"] == "UnknownOperationException", body
-    assert "PutRecord" in body.get("message", ""), body
+    assert "SplitShard" in body.get("message", ""), body
 
 
 # --- bodies --------------------------------------------------------------------------------------
