@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -57,6 +59,19 @@ bool signalWithin(const sigset_t& set, std::chrono::milliseconds timeout) {
   return sigtimedwait(&set, nullptr, &ts) > 0;
 }
 
+// Destroys `owned` on a helper thread and waits up to `timeout`; false when it did not finish
+// (the object is then abandoned to the process exit).
+template <class T>
+bool destroyWithin(std::unique_ptr<T> owned, std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  std::thread([owned = std::move(owned), done]() mutable {
+    owned.reset();
+    done->set_value();
+  }).detach();
+  return finished.wait_for(timeout) == std::future_status::ready;
+}
+
 }  // namespace
 
 int serve(const std::string& configPath) {
@@ -80,6 +95,8 @@ int serve(const std::string& configPath) {
     auto fetcher = kafka::makeRdKafkaFetcher(config->kafka);
     streams::Catalog catalog(kafka::makeKafkaCatalogLog(config->kafka),
                              std::chrono::milliseconds(config->kafka.requestTimeoutMs));
+    catalog.onStreamRemoved(
+        [&fetcher](const streams::StreamMeta& stream) { fetcher->forgetTopic(stream.topic); });
     for (;;) {
       auto started = catalog.start();
       if (started) break;
@@ -140,6 +157,14 @@ int serve(const std::string& configPath) {
     producer->flush(std::chrono::seconds(10));
     io.stop();
     catalog.stop();
+    if (!destroyWithin(std::move(fetcher), std::chrono::seconds(5))) {
+      // librdkafka 2.0.2 can wait forever in rd_kafka_destroy when a topic that a simple-consumer
+      // cursor read from was deleted by another instance. Nothing is left to save: every put was
+      // flushed above and the fetcher holds no state.
+      spdlog::warn("Kafka fetcher did not shut down within 5 s; exiting without it");
+      spdlog::shutdown();
+      std::_Exit(0);
+    }
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

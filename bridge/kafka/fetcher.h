@@ -44,6 +44,9 @@ class Fetcher {
                                          std::int64_t offset, std::size_t maxRecords,
                                          std::size_t maxBytes) = 0;
   virtual KafkaResult<Watermarks> watermarks(const std::string& topic, std::int32_t partition) = 0;
+  // Stops and drops every cursor of `topic`, before or after the topic is deleted: a cursor left
+  // fetching from a deleted topic keeps librdkafka from shutting down.
+  virtual void forgetTopic(const std::string& topic) = 0;
   // The first offset whose timestamp is >= timestampMs, or the high watermark when none is.
   virtual KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
                                                   std::int64_t timestampMs) = 0;

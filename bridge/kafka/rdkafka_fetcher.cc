@@ -110,6 +110,26 @@ class RdKafkaFetcher final : public Fetcher {
     return query(cursor->topic, partition);
   }
 
+  void forgetTopic(const std::string& topic) override {
+    std::vector<std::shared_ptr<Cursor>> dropped;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = cursors_.begin(); it != cursors_.end();) {
+        if (it->first.first == topic) {
+          dropped.push_back(it->second);
+          it = cursors_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& c : dropped) {
+      std::lock_guard lock(c->mutex);  // waits for a fetch in progress
+      if (c->started) rd_kafka_consume_stop(c->topic, c->partition);
+      c->started = false;
+    }
+  }
+
   KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
                                           std::int64_t timestampMs) override {
     RdPartitionListPtr list(rd_kafka_topic_partition_list_new(1));

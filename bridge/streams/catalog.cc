@@ -92,7 +92,12 @@ KafkaStatus Catalog::erase(const std::string& name) {
 void Catalog::apply(const kafka::CatalogRecord& record) {
   std::unique_lock lock(mapMutex_);
   if (!record.value) {
-    streams_.erase(record.key);
+    auto it = streams_.find(record.key);
+    if (it == streams_.end()) return;
+    StreamMeta removed = std::move(it->second);
+    streams_.erase(it);
+    lock.unlock();
+    if (onStreamRemoved_) onStreamRemoved_(removed);
     return;
   }
   nlohmann::json doc = nlohmann::json::parse(*record.value, nullptr, /*allow_exceptions=*/false);

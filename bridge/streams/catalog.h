@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,12 @@ class Catalog {
   // Removes a stream (tombstone) and waits until applied.
   kafka::KafkaStatus erase(const std::string& name);
 
+  // Called (on the catalog reader thread) with each stream that disappears from the catalog,
+  // whichever instance deleted it. Set before start().
+  void onStreamRemoved(std::function<void(const StreamMeta&)> listener) {
+    onStreamRemoved_ = std::move(listener);
+  }
+
   // The cluster-wide secret that authenticates shard iterators (created by the first instance that
   // finds none; the catalog's last record for it wins, so all instances converge on one).
   std::string iteratorSecret() const;
@@ -62,6 +69,7 @@ class Catalog {
   mutable std::shared_mutex mapMutex_;
   std::map<std::string, StreamMeta> streams_;
   std::string iteratorSecret_;
+  std::function<void(const StreamMeta&)> onStreamRemoved_;
   std::mutex positionMutex_;
   std::condition_variable positionChanged_;
   std::int64_t position_ = 0;  // next offset to be applied

@@ -2,6 +2,7 @@
 // Returns when the stream is gone, so a CreateStream of the same name can follow at once.
 
 #include "kafka/admin.h"
+#include "kafka/fetcher.h"
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
 #include "kinesis/kafka_error_mapping.h"
@@ -27,6 +28,7 @@ ApiResult<Json> deleteStream(const Json& input, WireFormat, Services& services) 
     meta->status = streams::StreamStatus::kDeleting;
     if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));
   }
+  services.fetcher->forgetTopic(meta->topic);  // before the topic goes (see Fetcher)
   auto deleted = services.admin->deleteTopic(meta->topic);
   if (!deleted && deleted.error().kind != kafka::KafkaErrorKind::kUnknownTopic) {
     // The stream stays DELETING; a retried DeleteStream finishes the job.

@@ -170,6 +170,7 @@ class InMemoryTopics final : public kafka::RecordProducer, public kafka::Fetcher
     }
     return marks.high;
   }
+  void forgetTopic(const std::string&) override {}
   // Drops the oldest `n` records of a partition, as retention does.
   void trim(const std::string& topic, std::int32_t partition, size_t n) {
     auto& log = partitions[{topic, partition}];
