@@ -15,7 +15,8 @@ def test_java_sdk_v2_over_cbor(kbridge, tmp_path):
     java = shutil.which("java")
     assert java, "java not found"
     env = dict(os.environ)
-    env.pop("AWS_CBOR_DISABLE", None)  # CBOR is the SDK's default for Kinesis; keep it on
+    env.pop("CBOR_ENABLED", None)  # CBOR is SDK v2's default for Kinesis (CBOR_ENABLED=false turns it off)
+    env.pop("AWS_CBOR_DISABLE", None)  # the SDK v1 spelling, in case a user environment has it
     env.pop("JAVA_TOOL_OPTIONS", None)
     env["HOME"] = str(tmp_path)  # no ~/.aws profile may leak in
     name = unique_name("java-cbor")
