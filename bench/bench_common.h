@@ -171,6 +171,31 @@ class ProcWatcher {
   Clock::time_point t0_;
 };
 
+// CPU share of another process (the Kafka broker) over a window: `KEY=PCT`, nothing without a pid.
+class CpuMeter {
+ public:
+  explicit CpuMeter(int pid) : pid_(pid) {}
+  void start() {
+    if (pid_ > 0) first_ = readProc(pid_), t0_ = Clock::now();
+  }
+  void stop() {
+    if (pid_ > 0) last_ = readProc(pid_), elapsed_ = secondsSince(t0_);
+  }
+  void describe(std::string& out, const char* key) const {
+    if (pid_ <= 0 || !first_.ok || !last_.ok || elapsed_ <= 0) return;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %s=%.1f", key,
+                  100.0 * (last_.cpuSec - first_.cpuSec) / elapsed_);
+    out += buf;
+  }
+
+ private:
+  int pid_;
+  ProcSample first_, last_;
+  double elapsed_ = 0;
+  Clock::time_point t0_;
+};
+
 // This process's own CPU time so far (seconds), to show the load generator is not the bottleneck.
 inline double selfCpuSeconds() {
   return readProc(static_cast<int>(getpid())).cpuSec;

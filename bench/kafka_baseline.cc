@@ -14,7 +14,8 @@
 //   --mode consume            Reads partition 0 from the beginning until --expect records (one
 //                             pass) and starts new passes while --duration has not elapsed.
 //
-// Prints one `result ...` line like kinesis_load. Only loopback bootstrap servers are accepted.
+// Prints one `result ...` line like kinesis_load (with broker_cpu_pct when --broker-pid is given).
+// Only loopback bootstrap servers are accepted.
 
 #include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
@@ -41,6 +42,7 @@ struct Options {
   int connections = 1, batch = 500, recordBytes = 100;
   double duration = 10, warmup = 1;
   long long maxRecords = 0, expect = 0;
+  int brokerPid = 0;
 };
 
 [[noreturn]] void usage(const std::string& msg) {
@@ -209,9 +211,12 @@ int runProduce(const Options& o) {
       }
     });
   }
+  bench::CpuMeter broker(o.brokerPid);
   std::this_thread::sleep_until(measureFrom);
   double cpu0 = bench::selfCpuSeconds();
+  broker.start();
   for (auto& w : workers) w.join();
+  broker.stop();
   double secs = fill ? bench::secondsSince(start) : o.duration;
   double cpu = bench::selfCpuSeconds() - cpu0;
   stopPoll = true;
@@ -225,8 +230,9 @@ int runProduce(const Options& o) {
     all.failedRecords += t.failedRecords;
     all.latency.merge(t.latency);
   }
-  std::cout << bench::resultLine(o.label.empty() ? "produce" : o.label, all, secs, cpu)
-            << std::endl;
+  std::string line = bench::resultLine(o.label.empty() ? "produce" : o.label, all, secs, cpu);
+  broker.describe(line, "broker_cpu_pct");
+  std::cout << line << std::endl;
   if (fill && static_cast<long long>(all.records) < o.maxRecords) return 1;
   return all.failedRecords ? 1 : 0;
 }
@@ -250,6 +256,8 @@ int runConsume(const Options& o) {
                               std::chrono::duration<double>(o.duration));
   auto hardCap = deadline + std::chrono::seconds(60);
   double cpu0 = bench::selfCpuSeconds();
+  bench::CpuMeter broker(o.brokerPid);
+  broker.start();
   int passes = 0, rc = 0;
   while (Clock::now() < deadline && rc == 0) {
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
@@ -282,10 +290,12 @@ int runConsume(const Options& o) {
     if (got < o.expect) rc = 1;
   }
   double secs = bench::secondsSince(start);
+  broker.stop();
   rd_kafka_assign(rk.get(), nullptr);
   std::string line = bench::resultLine(o.label.empty() ? "consume" : o.label, t, secs,
                                        bench::selfCpuSeconds() - cpu0);
   line += " passes=" + std::to_string(passes);
+  broker.describe(line, "broker_cpu_pct");
   std::cout << line << std::endl;
   rd_kafka_consumer_close(rk.get());
   return rc || t.errors ? 1 : 0;
@@ -309,6 +319,8 @@ int main(int argc, char** argv) {
       o.mode = next();
     else if (a == "--label")
       o.label = next();
+    else if (a == "--broker-pid")
+      o.brokerPid = std::stoi(next());
     else if (a == "--create")
       o.create = true;
     else if (a == "--connections")

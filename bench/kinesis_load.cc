@@ -18,8 +18,9 @@
 //                              Every record must carry --record-bytes bytes of data.
 //
 // Prints one line `result label=... records_per_s=... mb_per_s=... p50_ms=... p99_ms=...` (with
-// cpu_pct/rss_* of --watch-pid when given) on stdout; diagnostics on stderr. Exit status 1 when
-// the run saw errors (non-200 answers, failed records, short drains), 2 on usage errors.
+// cpu_pct/rss_* of --watch-pid, and broker_cpu_pct of --broker-pid, when given) on stdout;
+// diagnostics on stderr. Exit status 1 when the run saw errors (non-200 answers, failed records,
+// short drains), 2 on usage errors.
 //
 // --auth adds a syntactically valid but fake SigV4 Authorization and X-Amz-Date header, which
 // kinesalite requires to be present (it checks no signature). Only loopback endpoints are
@@ -56,6 +57,7 @@ struct Options {
   std::string label;
   bool auth = false;
   int watchPid = 0;
+  int brokerPid = 0;
   int createShards = 0;
   int connections = 1;
   double duration = 10, warmup = 1;
@@ -346,6 +348,7 @@ int runPut(const Options& o) {
   std::vector<bench::Totals> totals(static_cast<size_t>(o.connections));
   std::vector<std::thread> threads;
   bench::ProcWatcher watch(o.watchPid);
+  bench::CpuMeter broker(o.brokerPid);
   auto start = Clock::now();
   auto measureFrom =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
@@ -396,8 +399,10 @@ int runPut(const Options& o) {
   std::this_thread::sleep_until(measureFrom);
   double cpu0 = bench::selfCpuSeconds();
   watch.start();
+  broker.start();
   for (auto& th : threads) th.join();
   watch.stop();
+  broker.stop();
   double secs = fill ? bench::secondsSince(start) : o.duration;
   if (!fill && Clock::now() < end)
     secs = bench::secondsSince(measureFrom);  // every thread failed early
@@ -413,6 +418,7 @@ int runPut(const Options& o) {
   std::string line = bench::resultLine(o.label.empty() ? o.op : o.label, all, secs,
                                        bench::selfCpuSeconds() - cpu0);
   watch.describe(line);
+  broker.describe(line, "broker_cpu_pct");
   std::cout << line << std::endl;
   if (fill && static_cast<long long>(all.records) < o.maxRecords) {
     std::cerr << "kinesis_load: fill stopped at " << all.records << " of " << o.maxRecords
@@ -453,6 +459,7 @@ int runDrain(const Options& o) {
   HttpConn conn(o.host, o.port);
   bench::Totals t;
   bench::ProcWatcher watch(o.watchPid);
+  bench::CpuMeter broker(o.brokerPid);
   std::string itBody =
       "{\"StreamName\":\"" + o.stream +
       "\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}";
@@ -463,6 +470,7 @@ int runDrain(const Options& o) {
   auto hardCap = deadline + std::chrono::seconds(60);
   double cpu0 = bench::selfCpuSeconds();
   watch.start();
+  broker.start();
   int passes = 0, shortPasses = 0;
   while (Clock::now() < deadline) {
     auto r = call(conn, o, "GetShardIterator", itBody);
@@ -513,11 +521,13 @@ int runDrain(const Options& o) {
     }
   }
   watch.stop();
+  broker.stop();
   double secs = bench::secondsSince(start);
   std::string line = bench::resultLine(o.label.empty() ? "drain" : o.label, t, secs,
                                        bench::selfCpuSeconds() - cpu0);
   line += " passes=" + std::to_string(passes);
   watch.describe(line);
+  broker.describe(line, "broker_cpu_pct");
   std::cout << line << std::endl;
   return (t.errors || shortPasses) ? 1 : 0;
 }
@@ -543,6 +553,8 @@ int main(int argc, char** argv) {
       o.label = next();
     else if (a == "--auth")
       o.auth = true;
+    else if (a == "--broker-pid")
+      o.brokerPid = std::stoi(next());
     else if (a == "--watch-pid")
       o.watchPid = std::stoi(next());
     else if (a == "--create-stream")

@@ -68,6 +68,8 @@ for b in "$kbridge_bin" "$load" "$baseline"; do [[ -x "$b" ]] || die "$b not bui
 [[ -d "$here/node_modules/kinesalite" ]] || die "bench/node_modules/kinesalite missing (run scripts/setup)"
 command -v node >/dev/null || die "node not found"
 
+t_start=$SECONDS
+
 # ---- processes -----------------------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/kbridge-bench.XXXXXX")"
 broker_dir="$work/kafka"
@@ -113,6 +115,7 @@ log "starting a Kafka broker in $broker_dir"
 "$root/tests/support/kafka_broker.sh" start "$broker_dir" >/dev/null
 broker_started=1
 bootstrap="$(cat "$broker_dir/bootstrap")"
+broker_pid="$(cat "$broker_dir/pid")"
 
 cat >"$work/kbridge.json" <<JSON
 {"kinesis":{"listen":"127.0.0.1:0"},"admin":{"listen":"127.0.0.1:0"},"kafka":{"bootstrap_servers":"$bootstrap"}}
@@ -148,9 +151,9 @@ run() {
 }
 
 # Each load run is also bounded from outside (the tools stop by themselves well before).
-kb() { timeout "$cap" "$load" --endpoint "$kb_url" --watch-pid "$kb_pid" "$@"; }
+kb() { timeout "$cap" "$load" --endpoint "$kb_url" --watch-pid "$kb_pid" --broker-pid "$broker_pid" "$@"; }
 kl() { timeout "$cap" "$load" --endpoint "$kl_url" --auth --watch-pid "$kl_pid" "$@"; }
-raw() { timeout "$cap" "$baseline" --bootstrap "$bootstrap" "$@"; }
+raw() { timeout "$cap" "$baseline" --bootstrap "$bootstrap" --broker-pid "$broker_pid" "$@"; }
 
 for s in bench bench-drain; do
   kb --stream "$s" --create-stream 1 >/dev/null || die "CreateStream $s on kbridge failed"
@@ -219,11 +222,11 @@ declare -A names=([W1]="PutRecords 500x100B c=1" [W2]="PutRecords 500x100B c=4" 
 
 echo
 echo "kbridge benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Kafka at $bootstrap (1 partition / 1 shard)"
-echo "workloads ${dur} s each after ${warm} s warm-up; drain of $drain_n records; server CPU % of one core (200 = both)"
+echo "run took $((SECONDS - t_start)) s; workloads ${dur} s each after ${warm} s warm-up; drain of $drain_n records; server CPU % of one core (200 = both)"
 echo
-row() { printf '%-32s %-11s %11s %8s %8s %8s %8s %7s %8s %7s\n' "$@"; }
-row workload system records/s MB/s p50_ms p99_ms srv_cpu% srv_rss loadgen% errors
-row -------------------------------- ----------- ----------- -------- -------- -------- -------- ------- -------- -------
+row() { printf '%-31s %-10s %10s %7s %8s %8s %8s %7s %7s %8s %6s\n' "$@"; }
+row workload system records/s MB/s p50_ms p99_ms srv_cpu% srv_rss kafka% loadgen% errors
+row ------------------------------- ---------- ---------- ------- -------- -------- -------- ------- ------- -------- ------
 for id in W1 W2 W3 W4 W5 W6; do
   for sys in kbridge kinesalite librdkafka; do
     if [[ "$sys" == kbridge ]] && ((!kb_data)); then
@@ -237,14 +240,16 @@ for id in W1 W2 W3 W4 W5 W6; do
     e1="$(val "$id" "$sys" errors)" e2="$(val "$id" "$sys" failed_records)"
     errs=$((${e1:-0} + ${e2:-0}))
     row "${names[$id]}" "$sys" "$rps" "$(val "$id" "$sys" mb_per_s)" "$p50" "$p99" \
-      "$(val "$id" "$sys" cpu_pct)" "$(val "$id" "$sys" rss_max_mb)" "$(val "$id" "$sys" loadgen_cpu_pct)" "$errs"
+      "$(val "$id" "$sys" cpu_pct)" "$(val "$id" "$sys" rss_max_mb)" "$(val "$id" "$sys" broker_cpu_pct)" \
+      "$(val "$id" "$sys" loadgen_cpu_pct)" "$errs"
   done
 done
-echo "(srv_cpu%/srv_rss: the Kinesis server's process — kbridge or kinesalite's node — sampled from /proc;"
-echo " librdkafka rows: the client alone, the broker's work is not counted; loadgen%: the load generator's own CPU)"
+echo "(srv_cpu%/srv_rss: the Kinesis server's process — kbridge or kinesalite's node — from /proc;"
+echo " kafka%: the broker JVM's CPU; loadgen%: the load generator's own CPU; all in % of one core)"
 if ((kb_data)); then
   echo
-  echo "kbridge RSS during the ${rss_dur} s run, MiB per second: $(val W6 kbridge rss_series_mb)"
+  echo "kbridge RSS during the ${rss_dur} s run, MiB every 5 s: $(val W6 kbridge rss_series_mb |
+    awk -F, '{ for (i = 5; i <= NF; i += 5) printf "%s%s", (i > 5 ? "," : ""), $i }')"
 fi
 echo
 
@@ -271,7 +276,8 @@ kbv() { ((kb_data)) && val "$@"; return 0; }
 # are taken at 16 connections. At 1 connection a PutRecord waits for one acks=all round trip to
 # Kafka, so that ratio is printed for information only.
 r1="$(ratio W3 kbridge kinesalite)"
-echo "info putrecord_c1_vs_kinesalite ${r1:+$(awk -v r="$r1" 'BEGIN { printf "%.2fx", r }')}${r1:-n/a} (not a target)"
+if [[ -n "$r1" ]]; then r1="$(awk -v r="$r1" 'BEGIN { printf "%.2fx", r }')"; else r1=n/a; fi
+echo "info putrecord_c1_vs_kinesalite $r1 (not a target)"
 target putrecords_c1_vs_kinesalite "$(ratio W1 kbridge kinesalite)" ">=" 20 x
 target putrecords_c4_vs_kinesalite "$(ratio W2 kbridge kinesalite)" ">=" 20 x
 target putrecords_c1_vs_librdkafka_produce "$(ratio W1 kbridge librdkafka)" ">=" 0.5 x

@@ -49,7 +49,8 @@ class RdKafkaProducer final : public RecordProducer {
                                          {"enable.idempotence", "true"},
                                          {"linger.ms", "1"},
                                          {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
-                                         {"queue.buffering.max.kbytes", "65536"}});
+                                         {"queue.buffering.max.kbytes", "65536"},
+                                         {"message.max.bytes", "2097152"}});
     rd_kafka_conf_set_dr_msg_cb(conf.get(), onDelivery);
     rk_ = makeRdKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
     pollThread_ = std::thread([this] {

@@ -176,8 +176,9 @@ const Shape kGetResourcePolicyInput =
     Make(ShapeType::kStructure, "GetResourcePolicyInput")
         .fields({{"ResourceARN", &kResourceARN, true}, {"StreamId", &kStreamId, false}});
 const Shape kShardIteratorType = Make(ShapeType::kString, "ShardIteratorType")
-                                     .oneOf({"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
-                                             "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"});
+                                     // Coral lists the values in this order in its messages.
+                                     .oneOf({"AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP",
+                                             "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"});
 const Shape kSequenceNumber =
     Make(ShapeType::kString, "SequenceNumber").pattern(R"re(0|([1-9]\d{0,128}))re");
 const Shape kTimestamp = Make(ShapeType::kTimestamp, "Timestamp");

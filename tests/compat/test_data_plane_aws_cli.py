@@ -4,6 +4,8 @@ The scenario of kinesis_checks.py with fewer records, since every call is a proc
 two put-records calls, two put-record calls (binary data, --sequence-number-for-ordering), 8 more
 for LATEST, over 4 shards; every iterator type read back per shard with get-shard-iterator and
 get-records (shards read in parallel), then the same records straight from the Kafka topic.
+To keep the process count down, a read stops once it has the records the puts announced, and the
+empty-shard read of step 1 is left to the SDK tests (LATEST's first, empty read remains).
 """
 import base64
 import concurrent.futures
@@ -16,10 +18,9 @@ import pytest
 
 from kbridge_harness import DUMMY_CREDENTIALS, unique_name
 from kinesis_checks import (DATA_PLANE_SHARDS, DataPlaneReport, DataPlaneWorkload,
-                            check_data_plane_report, check_kafka_view, epoch_ms, kinesis_target,
+                            check_data_plane_report, check_kafka_view, epoch_ms,
                             next_whole_second_ms, read_shard)
-
-assert kinesis_target  # the fixture, imported for pytest
+from kinesis_checks import kinesis_target  # noqa: F401  (a fixture, found by name)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def aws(kinesis_target, tmp_path_factory):
     def run(*args):
         cmd = [cli, "kinesis", *args, "--endpoint-url", server.endpoint, "--output", "json",
                "--cli-binary-format", "base64"]
-        t0 = time.monotonic(); proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60); print("CLI", args[0], round(time.monotonic() - t0, 2), flush=True)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}"
         return json.loads(proc.stdout) if proc.stdout.strip() else None
 
@@ -90,9 +91,6 @@ def run_scenario(aws, name, workload, workdir):
         for r, e in zip(records, answer["Records"]):
             report.puts[r.section][r.index] = (e["ShardId"], e["SequenceNumber"])
 
-    per_shard(lambda shard: read_shard(report, "EMPTY", shard, get_records,
-                                       iterator(shard, "TRIM_HORIZON"), confirm_end=False))
-
     report.times["start"] = int(time.time() * 1000)
     put_records(workload.bulk[:workload.cut])
     report.times["cut"] = next_whole_second_ms()
@@ -121,7 +119,8 @@ def run_scenario(aws, name, workload, workdir):
         records = report.read("TRIM_HORIZON", shard)["records"]
         if records:
             i = len(records) * 3 // 4
-            for kind, want in (("AT_SEQUENCE_NUMBER", total - i), ("AFTER_SEQUENCE_NUMBER", total - i - 1)):
+            for kind, want in (("AT_SEQUENCE_NUMBER", total - i),
+                               ("AFTER_SEQUENCE_NUMBER", total - i - 1)):
                 report.read(kind, shard)["start"] = records[i][0]
                 read_shard(report, kind, shard, get_records,
                            iterator(shard, kind, "--starting-sequence-number", records[i][0]),
@@ -149,7 +148,8 @@ def test_put_and_read_50_records(aws, kinesis_target, tmp_path):
             assert time.monotonic() < deadline, f"{name} not ACTIVE after 30 s"
             time.sleep(0.2)
         report = run_scenario(aws, name, workload, tmp_path)
-        check_data_plane_report(report, workload, timed=False, confirmed_ends=False)
+        check_data_plane_report(report, workload, timed=False, confirmed_ends=False,
+                                empty_shards=False)
         if bootstrap is not None:
             check_kafka_view(bootstrap, name, report, workload)
     finally:

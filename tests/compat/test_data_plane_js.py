@@ -17,9 +17,8 @@ from botocore.exceptions import ClientError
 
 from kbridge_harness import JSON_CONTENT_TYPE, REGION, unique_name
 from kinesis_checks import (DataPlaneReport, DataPlaneWorkload, check_data_plane_report,
-                            check_kafka_view, kinesis_target)
-
-assert kinesis_target  # the fixture, imported for pytest
+                            check_kafka_view)
+from kinesis_checks import kinesis_target  # noqa: F401  (a fixture, found by name)
 
 JS_DIR = pathlib.Path(__file__).resolve().parent / "js"
 
@@ -57,6 +56,8 @@ def test_put_and_read_10000_records(kinesis_target, tmp_path):
         report = DataPlaneReport.from_jsonl(tmp_path / "report.jsonl")
         assert report.http and all(ct == JSON_CONTENT_TYPE for ct, _ in report.http), \
             f"not every request was {JSON_CONTENT_TYPE}: {sorted(set(report.http))}"
+        assert {"PutRecordsCommand", "PutRecordCommand", "GetShardIteratorCommand",
+                "GetRecordsCommand"} <= {op for _, op in report.http}
         check_data_plane_report(report, workload)
         if bootstrap is not None:
             check_kafka_view(bootstrap, name, report, workload)

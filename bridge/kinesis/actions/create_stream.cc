@@ -97,7 +97,9 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
   auto created = services.admin->createTopic(meta.topic, shardCount, config.kafka.replicationFactor,
                                              {{"retention.ms", std::to_string(retentionMs)},
                                               {"cleanup.policy", "delete"},
-                                              {"message.timestamp.type", "LogAppendTime"}});
+                                              {"message.timestamp.type", "LogAppendTime"},
+       // A 1 MiB record plus its key, headers and batch overhead exceeds Kafka's default 1 MB.
+       {"max.message.bytes", "2097152"}});
   if (!created) {
     if (created.error().kind == kafka::KafkaErrorKind::kTopicAlreadyExists) {
       return apiError(ErrorType::kResourceInUse, "Stream " + name + " under account " +

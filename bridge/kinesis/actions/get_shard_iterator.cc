@@ -2,6 +2,10 @@
 // is resolved when read (the oldest record still retained then); LATEST, AT_TIMESTAMP and the
 // sequence-number types are resolved now, on the fetch executor since they may ask Kafka.
 
+#include <cstdio>
+#include <optional>
+#include <string_view>
+
 #include "kafka/fetcher.h"
 #include "kinesis/actions/actions.h"
 #include "kinesis/actions/common.h"
@@ -13,18 +17,43 @@
 namespace kbridge::kinesis::actions {
 namespace {
 
+// Kinesis reads a shard id leniently: the digits after the first '-' (or the whole id when there
+// is none), any number in [0, 2^31 - 1]; "shard-0", "0" and "shardId-5" all name a shard.
+std::optional<std::uint64_t> resolveShardIndex(std::string_view id) {
+  std::string_view digits = id;
+  if (auto dash = id.find('-'); dash != std::string_view::npos) {
+    auto rest = id.substr(dash + 1);
+    auto segment = rest.substr(0, rest.find('-'));
+    if (!segment.empty()) digits = segment;
+  }
+  if (digits.empty()) return std::nullopt;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+  if (digits.size() > 10) return std::nullopt;
+  const std::uint64_t value = std::stoull(std::string(digits));
+  if (value > 2147483647) return std::nullopt;
+  return value;
+}
+
 ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& services) {
   const auto& config = *services.config;
   auto name = streamNameOf(input, services);
   if (!name) return fail(name.error());
-  const std::string shardId = input.at("ShardId").get<std::string>();
+  const std::string givenShardId = input.at("ShardId").get<std::string>();
   const std::string type = input.at("ShardIteratorType").get<std::string>();
   const std::string account = config.kinesis.accountId;
-  auto index = streams::parseShardId(shardId);
+  auto index = resolveShardIndex(givenShardId);
   if (!index) {
-    return apiError(ErrorType::kResourceNotFound, "Could not find shard " + shardId + " in stream " +
-                                                      *name + " under account " + account + ".");
+    return apiError(ErrorType::kResourceNotFound, "Could not find shard " + givenShardId +
+                                                      " in stream " + *name + " under account " +
+                                                      account + ".");
   }
+  char canonical[32];
+  std::snprintf(canonical, sizeof canonical, "shardId-%012llu",
+                static_cast<unsigned long long>(*index));
+  const std::string shardId = canonical;
   const ApiError noShard{ErrorType::kResourceNotFound, "Shard " + shardId + " in stream " + *name +
                                                            " under account " + account +
                                                            " does not exist"};
@@ -51,7 +80,7 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
   streams::ShardIterator it;
   it.stream = meta->name;
   it.generation = meta->generation;
-  it.shard = *index;
+  it.shard = static_cast<std::uint32_t>(*index);
   it.issuedMs = services.clock->nowMillis();
   if (type == "TRIM_HORIZON") {
     it.offset = streams::kTrimHorizonOffset;
@@ -83,15 +112,15 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
                                 *name + " under account " + account + " is invalid";
     auto seq = streams::SequenceNumber::parse(text);
     if (!seq) return apiError(ErrorType::kInvalidArgument, invalid + ".");
-    if (seq->generation != meta->generation) {
-      return apiError(ErrorType::kInvalidArgument,
-                      invalid + " because it did not come from this stream.");
-    }
     if (seq->shard != *index) {
       return apiError(ErrorType::kInvalidArgument,
                       "Invalid StartingSequenceNumber. It encodes " +
                           streams::shardIdName(seq->shard) +
                           ", while it was used in a call to a shard with " + shardId);
+    }
+    if (seq->generation != meta->generation) {
+      return apiError(ErrorType::kInvalidArgument,
+                      invalid + " because it did not come from this stream.");
     }
     it.offset = seq->offset + (type == "AFTER_SEQUENCE_NUMBER" ? 1 : 0);
   }

@@ -15,7 +15,9 @@ void putRecord(ActionCall request) {
   if (!name) return request.reply(fail(name.error()));
   if (auto it = request.input.find("SequenceNumberForOrdering"); it != request.input.end()) {
     // Kafka keeps per-partition order by itself; the number only has to be one of ours.
-    if (!streams::SequenceNumber::parse(it->get<std::string>())) {
+    // ... and must not come from the future (a generation is a creation time in ms).
+    auto seq = streams::SequenceNumber::parse(it->get<std::string>());
+    if (!seq || static_cast<std::int64_t>(seq->generation) > request.services->clock->nowMillis()) {
       return request.reply(apiError(
           ErrorType::kInvalidArgument,
           "ExclusiveMinimumSequenceNumber " + it->get<std::string>() +

@@ -32,9 +32,9 @@ const client = new KinesisClient({
   region: "us-east-1",
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
   maxAttempts: 1,
-  // The Kinesis client defaults to HTTP/2 (for SubscribeToShard); on a plain http:// endpoint that
-  // is h2c with prior knowledge, which neither kbridge nor kinesalite speaks. HTTP/1.1 as on AWS's
-  // https endpoints for everything but SubscribeToShard.
+  // The Kinesis client defaults to its HTTP/2 handler (for SubscribeToShard); on a plain http://
+  // endpoint that means h2c with prior knowledge, which neither kbridge nor kinesalite speaks, so
+  // the client fails with ERR_HTTP2_ERROR "Protocol error". Local setups pass the HTTP/1.1 handler.
   requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30000 }),
 });
 client.middlewareStack.add(

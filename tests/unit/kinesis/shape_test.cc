@@ -461,8 +461,8 @@ INSTANTIATE_TEST_SUITE_P(
              {"StartingSequenceNumber", "01"}},
             validation(
                 {at("NOPE", "shardIteratorType",
-                    "Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, "
-                    "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"),
+                    "Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, "
+                    "AT_TIMESTAMP, AT_SEQUENCE_NUMBER, TRIM_HORIZON]"),
                  at("01", "startingSequenceNumber",
                     "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})")})}),
     [](const testing::TestParamInfo<ValidationCase>& param) {
