@@ -139,6 +139,11 @@ void Dispatcher::handle(http::Request request, http::Respond respond) {
   call.services = &services_;
   const auto fmt = *format;
   const std::string name(action->name);
+  call.replyEncoded = [respond, fmt](std::string body) {
+    http::Response r = encoded(200, Json(), fmt);
+    r.body = std::move(body);
+    respond(std::move(r));
+  };
   call.reply = [respond = std::move(respond), fmt, name](ApiResult<Json> result) {
     if (!result) {
       if (httpStatus(result.error().type) >= 500) {

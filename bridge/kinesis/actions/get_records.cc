@@ -6,6 +6,7 @@
 
 #include "kafka/fetcher.h"
 #include "kinesis/actions/actions.h"
+#include "kinesis/actions/get_records_json.h"
 #include "kinesis/actions/common.h"
 #include "kinesis/kafka_error_mapping.h"
 #include "streams/catalog.h"
@@ -27,7 +28,29 @@ std::string amzTime(std::int64_t ms) {
   return buf;
 }
 
-ApiResult<Json> getRecords(const Json& input, WireFormat format, Services& services) {
+struct RecordsPage {
+  std::uint64_t generation = 0;
+  std::uint32_t shard = 0;
+  std::vector<kafka::FetchedRecord> records;
+  std::string nextIterator;
+  std::int64_t millisBehind = 0;
+};
+
+Json pageJson(RecordsPage& page, WireFormat format) {
+  Json records = Json::array();
+  for (auto& r : page.records) {
+    streams::SequenceNumber seq{page.generation, page.shard, static_cast<std::uint64_t>(r.offset)};
+    records.push_back({{"SequenceNumber", seq.toString()},
+                       {"ApproximateArrivalTimestamp", timestampValue(r.timestampMs, format)},
+                       {"Data", blobValue(r.value, format)},
+                       {"PartitionKey", std::move(r.key)}});
+  }
+  return Json{{"Records", std::move(records)},
+              {"NextShardIterator", std::move(page.nextIterator)},
+              {"MillisBehindLatest", page.millisBehind}};  // ChildShards: only at the end of a closed shard
+}
+
+ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
   const auto& config = *services.config;
   const std::string token = input.at("ShardIterator").get<std::string>();
   auto it = streams::decodeShardIterator(token, services.catalog->iteratorSecret());
@@ -60,14 +83,6 @@ ApiResult<Json> getRecords(const Json& input, WireFormat format, Services& servi
                                          limit, kMaxResponseBytes);
   if (!fetched) return fail(toApiError(fetched.error()));
 
-  Json records = Json::array();
-  for (auto& r : fetched->records) {
-    streams::SequenceNumber seq{meta->generation, it->shard, static_cast<std::uint64_t>(r.offset)};
-    records.push_back({{"SequenceNumber", seq.toString()},
-                       {"ApproximateArrivalTimestamp", timestampValue(r.timestampMs, format)},
-                       {"Data", blobValue(r.value, format)},
-                       {"PartitionKey", std::move(r.key)}});
-  }
   std::int64_t behind = 0;
   if (fetched->nextOffset < fetched->watermarks.high) {
     behind = fetched->records.empty() ? 0 : std::max<std::int64_t>(0, now - fetched->records.back().timestampMs);
@@ -75,9 +90,13 @@ ApiResult<Json> getRecords(const Json& input, WireFormat format, Services& servi
   streams::ShardIterator next = *it;
   next.offset = static_cast<std::uint64_t>(fetched->nextOffset);
   next.issuedMs = now;
-  return Json{{"Records", std::move(records)},
-              {"NextShardIterator", streams::encodeShardIterator(next, services.catalog->iteratorSecret())},
-              {"MillisBehindLatest", behind}};  // ChildShards: only at the end of a closed shard
+  RecordsPage page;
+  page.generation = meta->generation;
+  page.shard = it->shard;
+  page.records = std::move(fetched->records);
+  page.nextIterator = streams::encodeShardIterator(next, services.catalog->iteratorSecret());
+  page.millisBehind = behind;
+  return page;
 }
 
 }  // namespace
@@ -85,7 +104,13 @@ ApiResult<Json> getRecords(const Json& input, WireFormat format, Services& servi
 void getRecords(ActionCall call) {
   Executor* fetch = call.services->fetch;
   fetch->post([call = std::move(call)]() mutable {
-    call.reply(getRecords(call.input, call.format, *call.services));
+    auto page = readPage(call.input, *call.services);
+    if (!page) return call.reply(fail(page.error()));
+    if (call.format == WireFormat::kJson && call.replyEncoded) {
+      return call.replyEncoded(getRecordsJson(page->generation, page->shard, page->records,
+                                              page->nextIterator, page->millisBehind));
+    }
+    call.reply(pageJson(*page, call.format));
   });
 }
 

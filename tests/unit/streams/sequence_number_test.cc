@@ -28,6 +28,18 @@ TEST(SequenceNumberTest, DiffersAcrossShardsAndGenerations) {
   EXPECT_NE(SequenceNumber({5, 3, 10}).value(), SequenceNumber({6, 3, 10}).value());
 }
 
+TEST(SequenceNumberTest, DecimalFormattingAcrossChunkBoundaries) {
+  const uint128 tenTo19 = 10'000'000'000'000'000'000ULL;
+  EXPECT_EQ(toDecimal(0), "0");
+  EXPECT_EQ(toDecimal(tenTo19 - 1), "9999999999999999999");
+  EXPECT_EQ(toDecimal(tenTo19), "10000000000000000000");
+  EXPECT_EQ(toDecimal(tenTo19 * tenTo19), "100000000000000000000000000000000000000");
+  EXPECT_EQ(toDecimal(uint128{1} << 64), "18446744073709551616");
+  for (const char* text : {"1", "42", "18446744073709551615", "123456789012345678901234567890"}) {
+    EXPECT_EQ(toDecimal(*parseDecimal(text)), text);
+  }
+}
+
 TEST(SequenceNumberTest, RejectsNonDecimal) {
   EXPECT_FALSE(SequenceNumber::parse(""));
   EXPECT_FALSE(SequenceNumber::parse("-1"));
