@@ -15,6 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kIdleCursor = std::chrono::seconds(60);
+constexpr auto kSweepInterval = std::chrono::seconds(5);
 constexpr int kFirstRecordWaitMs = 2000;  // how long to wait for records known to exist
 
 struct Cursor {
@@ -69,8 +70,10 @@ class RdKafkaFetcher final : public Fetcher {
     const auto deadline = Clock::now() + std::chrono::milliseconds(kFirstRecordWaitMs);
     std::size_t bytes = 0;
     while (result.records.size() < wanted && bytes < maxBytes) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      const int waitMs = result.records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const int waitMs =
+          result.records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
       ssize_t n = rd_kafka_consume_batch(cursor->topic, partition, waitMs, messages.data(),
                                          wanted - result.records.size());
       if (n < 0) return fail(makeKafkaError(rd_kafka_last_error(), ""));
@@ -184,10 +187,13 @@ class RdKafkaFetcher final : public Fetcher {
     return {};
   }
 
-  // Stops cursors nobody read for a while (never the caller's, whose mutex is held).
+  // Stops cursors nobody read for a while (never the caller's, whose mutex is held). Runs at most
+  // every few seconds: it walks every cursor, and fetch() is the hot read path.
   void sweepIdle(const Cursor* current) {
     std::lock_guard lock(mutex_);
     const auto now = Clock::now();
+    if (now - lastSweep_ < kSweepInterval) return;
+    lastSweep_ = now;
     for (auto it = cursors_.begin(); it != cursors_.end();) {
       auto& c = it->second;
       if (c.get() != current && now - c->lastUse > kIdleCursor && c->mutex.try_lock()) {
@@ -205,6 +211,7 @@ class RdKafkaFetcher final : public Fetcher {
   std::mutex mutex_;
   std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<Cursor>> cursors_;
   std::map<std::string, rd_kafka_topic_t*> topics_;
+  Clock::time_point lastSweep_{};
 };
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace kbridge::kafka {
 namespace {
 
 struct BatchContext {
-  explicit BatchContext(size_t n, DeliveryCallback cb) : results(n), remaining(n), done(std::move(cb)) {}
+  explicit BatchContext(size_t n, DeliveryCallback cb)
+      : results(n), remaining(n), done(std::move(cb)) {}
   std::vector<DeliveryResult> results;
   std::atomic<size_t> remaining;
   DeliveryCallback done;
@@ -44,13 +45,14 @@ void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
 class RdKafkaProducer final : public RecordProducer {
  public:
   explicit RdKafkaProducer(const config::KafkaConfig& config) {
-    auto conf = makeRdKafkaConf(config, {{"client.id", "kbridge-producer"},
-                                         {"acks", "all"},
-                                         {"enable.idempotence", "true"},
-                                         {"linger.ms", "1"},
-                                         {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
-                                         {"queue.buffering.max.kbytes", "65536"},
-                                         {"message.max.bytes", "2097152"}});
+    auto conf =
+        makeRdKafkaConf(config, {{"client.id", "kbridge-producer"},
+                                 {"acks", "all"},
+                                 {"enable.idempotence", "true"},
+                                 {"linger.ms", "1"},
+                                 {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
+                                 {"queue.buffering.max.kbytes", "65536"},
+                                 {"message.max.bytes", "2097152"}});
     rd_kafka_conf_set_dr_msg_cb(conf.get(), onDelivery);
     rk_ = makeRdKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
     pollThread_ = std::thread([this] {

@@ -18,7 +18,8 @@ void putInt(std::string& out, std::uint64_t v, int bytes) {
 
 std::uint64_t getInt(std::string_view in, size_t at, int bytes) {
   std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<size_t>(i)]);
+  for (int i = 0; i < bytes; ++i)
+    v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<size_t>(i)]);
   return v;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Shard iterators (DESIGN.md §3): opaque, self-contained and authenticated, so any kbridge instance
 // can serve any iterator. The token is base64 of
-//   version (1) | generation (8) | shard (4) | offset (8) | issued ms (8) | name length (1) | name |
-//   HMAC-SHA256 of everything before it (32)
+//   version (1) | generation (8) | shard (4) | offset (8) | issued ms (8) | name length (1) | name
+//   | HMAC-SHA256 of everything before it (32)
 // under the cluster-wide secret kept in the catalog.
 
 #include <cstdint>

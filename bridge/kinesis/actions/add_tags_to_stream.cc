@@ -8,8 +8,6 @@
 namespace kbridge::kinesis::actions {
 namespace {
 
-constexpr size_t kMaxTagsPerStream = 50;
-
 ApiResult<Json> addTagsToStream(const Json& input, WireFormat, Services& services) {
   auto name = streamNameOf(input, services);
   if (!name) return fail(name.error());
@@ -26,13 +24,7 @@ ApiResult<Json> addTagsToStream(const Json& input, WireFormat, Services& service
   }
   auto tags = meta->tags;
   for (const auto& [k, v] : input.at("Tags").items()) tags[k] = v.get<std::string>();
-  if (tags.size() > kMaxTagsPerStream) {
-    return apiError(ErrorType::kInvalidArgument,
-                    "Failed to add tags to stream " + *name + " under account " +
-                        services.config->kinesis.accountId +
-                        " because a given stream cannot have more than 50 tags associated with "
-                        "it.");
-  }
+  if (auto ok = checkTagCount(*name, tags.size(), *services.config); !ok) return fail(ok.error());
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
   meta->tags = std::move(tags);
   if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));

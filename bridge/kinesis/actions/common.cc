@@ -167,6 +167,15 @@ bool allowedTagCodePoint(long cp) {
 
 }  // namespace
 
+ApiStatus checkTagCount(const std::string& stream, size_t count, const config::Config& config) {
+  constexpr size_t kMaxTagsPerStream = 50;
+  if (count <= kMaxTagsPerStream) return {};
+  return apiError(ErrorType::kInvalidArgument,
+                  "Failed to add tags to stream " + stream + " under account " +
+                      config.kinesis.accountId +
+                      " because a given stream cannot have more than 50 tags associated with it.");
+}
+
 ApiStatus checkTagCharacters(const std::string& stream, const std::vector<std::string>& strings,
                              const config::Config& config, bool removing) {
   bool percent = false;

@@ -44,6 +44,9 @@ std::string encodePageToken(const PageToken& token);
 ApiResult<PageToken> decodePageToken(const std::string& text, std::string_view kind,
                                      std::int64_t nowMs);
 
+// InvalidArgumentException when a stream would carry more than Kinesis's 50 tags.
+ApiStatus checkTagCount(const std::string& stream, size_t count, const config::Config& config);
+
 // Validates tag keys/values as Kinesis does for AddTagsToStream/CreateStream.
 ApiStatus checkTagCharacters(const std::string& stream, const std::vector<std::string>& strings,
                              const config::Config& config, bool removing);

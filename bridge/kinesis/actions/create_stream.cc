@@ -14,8 +14,6 @@ namespace {
 
 using streams::StreamMeta;
 
-constexpr size_t kMaxTagsPerStream = 50;
-
 ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) {
   const auto& config = *services.config;
   const std::string name = input.at("StreamName").get<std::string>();
@@ -40,13 +38,7 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
     }
     if (auto ok = checkTagCharacters(name, strings, config, false); !ok) return fail(ok.error());
   }
-  if (tags.size() > kMaxTagsPerStream) {
-    return apiError(ErrorType::kInvalidArgument,
-                    "Failed to add tags to stream " + name + " under account " +
-                        config.kinesis.accountId +
-                        " because a given stream cannot have more than 50 tags associated with "
-                        "it.");
-  }
+  if (auto ok = checkTagCount(name, tags.size(), config); !ok) return fail(ok.error());
 
   std::lock_guard writeLock(services.catalog->writeMutex());
   if (auto synced = services.catalog->sync(); !synced) return fail(toApiError(synced.error()));
@@ -94,10 +86,11 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
   meta.tags = std::move(tags);
 
   const std::int64_t retentionMs = std::int64_t{meta.retentionHours} * 3'600'000;
-  auto created = services.admin->createTopic(meta.topic, shardCount, config.kafka.replicationFactor,
-                                             {{"retention.ms", std::to_string(retentionMs)},
-                                              {"cleanup.policy", "delete"},
-                                              {"message.timestamp.type", "LogAppendTime"},
+  auto created = services.admin->createTopic(
+      meta.topic, shardCount, config.kafka.replicationFactor,
+      {{"retention.ms", std::to_string(retentionMs)},
+       {"cleanup.policy", "delete"},
+       {"message.timestamp.type", "LogAppendTime"},
        // A 1 MiB record plus its key, headers and batch overhead exceeds Kafka's default 1 MB.
        {"max.message.bytes", "2097152"}});
   if (!created) {

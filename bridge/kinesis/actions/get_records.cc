@@ -6,8 +6,8 @@
 
 #include "kafka/fetcher.h"
 #include "kinesis/actions/actions.h"
-#include "kinesis/actions/get_records_json.h"
 #include "kinesis/actions/common.h"
+#include "kinesis/actions/get_records_json.h"
 #include "kinesis/kafka_error_mapping.h"
 #include "streams/catalog.h"
 #include "streams/sequence_number.h"
@@ -45,15 +45,17 @@ Json pageJson(RecordsPage& page, WireFormat format) {
                        {"Data", blobValue(r.value, format)},
                        {"PartitionKey", std::move(r.key)}});
   }
-  return Json{{"Records", std::move(records)},
-              {"NextShardIterator", std::move(page.nextIterator)},
-              {"MillisBehindLatest", page.millisBehind}};  // ChildShards: only at the end of a closed shard
+  return Json{
+      {"Records", std::move(records)},
+      {"NextShardIterator", std::move(page.nextIterator)},
+      {"MillisBehindLatest", page.millisBehind}};  // ChildShards: only at the end of a closed shard
 }
 
 ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
   const auto& config = *services.config;
   const std::string token = input.at("ShardIterator").get<std::string>();
-  auto it = streams::decodeShardIterator(token, services.catalog->iteratorSecret());
+  const std::string secret = services.catalog->iteratorSecret();
+  auto it = streams::decodeShardIterator(token, secret);
   if (!it) return apiError(ErrorType::kInvalidArgument, "Invalid ShardIterator.");
   const std::int64_t now = services.clock->nowMillis();
   if (now - it->issuedMs > streams::kIteratorLifetimeMs) {
@@ -70,7 +72,8 @@ ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
   auto meta = services.catalog->find(it->stream);
   if (!meta) {
     auto loaded = loadStream(it->stream, services);
-    if (!loaded) return fail(loaded.error().type == ErrorType::kResourceNotFound ? noShard : loaded.error());
+    if (!loaded)
+      return fail(loaded.error().type == ErrorType::kResourceNotFound ? noShard : loaded.error());
     meta = std::move(*loaded);
   }
   // An iterator of an earlier stream with the same name reads nothing of the new one.
@@ -85,7 +88,9 @@ ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
 
   std::int64_t behind = 0;
   if (fetched->nextOffset < fetched->watermarks.high) {
-    behind = fetched->records.empty() ? 0 : std::max<std::int64_t>(0, now - fetched->records.back().timestampMs);
+    behind = fetched->records.empty()
+                 ? 0
+                 : std::max<std::int64_t>(0, now - fetched->records.back().timestampMs);
   }
   streams::ShardIterator next = *it;
   next.offset = static_cast<std::uint64_t>(fetched->nextOffset);
@@ -94,7 +99,7 @@ ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
   page.generation = meta->generation;
   page.shard = it->shard;
   page.records = std::move(fetched->records);
-  page.nextIterator = streams::encodeShardIterator(next, services.catalog->iteratorSecret());
+  page.nextIterator = streams::encodeShardIterator(next, secret);
   page.millisBehind = behind;
   return page;
 }

@@ -56,7 +56,8 @@ std::string getRecordsJson(std::uint64_t generation, std::uint32_t shard,
     out += "\",\"PartitionKey\":";
     appendString(out, r.key);
     out += ",\"SequenceNumber\":\"";
-    out += streams::SequenceNumber{generation, shard, static_cast<std::uint64_t>(r.offset)}.toString();
+    out +=
+        streams::SequenceNumber{generation, shard, static_cast<std::uint64_t>(r.offset)}.toString();
     out += "\"}";
   }
   out += "]}";

@@ -1,6 +1,6 @@
-// GetShardIterator: an authenticated token naming (stream, generation, shard, next offset). TRIM_HORIZON
-// is resolved when read (the oldest record still retained then); LATEST, AT_TIMESTAMP and the
-// sequence-number types are resolved now, on the fetch executor since they may ask Kafka.
+// GetShardIterator: an authenticated token naming (stream, generation, shard, next offset).
+// TRIM_HORIZON is resolved when read (the oldest record still retained then); LATEST, AT_TIMESTAMP
+// and the sequence-number types are resolved now, on the fetch executor since they may ask Kafka.
 
 #include <cstdio>
 #include <optional>
@@ -54,9 +54,9 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
   std::snprintf(canonical, sizeof canonical, "shardId-%012llu",
                 static_cast<unsigned long long>(*index));
   const std::string shardId = canonical;
-  const ApiError noShard{ErrorType::kResourceNotFound, "Shard " + shardId + " in stream " + *name +
-                                                           " under account " + account +
-                                                           " does not exist"};
+  const ApiError noShard{
+      ErrorType::kResourceNotFound,
+      "Shard " + shardId + " in stream " + *name + " under account " + account + " does not exist"};
   auto meta = loadStream(*name, services);
   if (!meta) {
     if (meta.error().type == ErrorType::kResourceNotFound) return fail(noShard);
@@ -69,9 +69,11 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
   const std::string sequenceRule =
       "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
       "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
-      "Request specified " + type;
+      "Request specified " +
+      type;
   if (hasSequence && (type == "TRIM_HORIZON" || type == "LATEST")) {
-    return apiError(ErrorType::kInvalidArgument, sequenceRule + " and also a StartingSequenceNumber.");
+    return apiError(ErrorType::kInvalidArgument,
+                    sequenceRule + " and also a StartingSequenceNumber.");
   }
   if (bySequence && !hasSequence) {
     return apiError(ErrorType::kInvalidArgument, sequenceRule + " and no StartingSequenceNumber.");
@@ -99,10 +101,11 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
       return apiError(ErrorType::kInvalidArgument,
                       "The timestampInMillis parameter cannot be greater than the "
                       "currentTimestampInMillis. timestampInMillis: " +
-                          std::to_string(at) + ", currentTimestampInMillis: " +
-                          std::to_string(it.issuedMs));
+                          std::to_string(at) +
+                          ", currentTimestampInMillis: " + std::to_string(it.issuedMs));
     }
-    auto offset = services.fetcher->offsetForTime(meta->topic, static_cast<std::int32_t>(*index), at);
+    auto offset =
+        services.fetcher->offsetForTime(meta->topic, static_cast<std::int32_t>(*index), at);
     if (!offset) return fail(toApiError(offset.error()));
     it.offset = static_cast<std::uint64_t>(*offset);
   } else {
@@ -124,8 +127,8 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
     }
     it.offset = seq->offset + (type == "AFTER_SEQUENCE_NUMBER" ? 1 : 0);
   }
-  return Json{{"ShardIterator",
-               streams::encodeShardIterator(it, services.catalog->iteratorSecret())}};
+  return Json{
+      {"ShardIterator", streams::encodeShardIterator(it, services.catalog->iteratorSecret())}};
 }
 
 }  // namespace

@@ -18,33 +18,23 @@ void putRecord(ActionCall request) {
     // ... and must not come from the future (a generation is a creation time in ms).
     auto seq = streams::SequenceNumber::parse(it->get<std::string>());
     if (!seq || static_cast<std::int64_t>(seq->generation) > request.services->clock->nowMillis()) {
-      return request.reply(apiError(
-          ErrorType::kInvalidArgument,
-          "ExclusiveMinimumSequenceNumber " + it->get<std::string>() +
-              " used in PutRecord on stream " + *name + " under account " +
-              request.services->config->kinesis.accountId + " is invalid."));
+      return request.reply(
+          apiError(ErrorType::kInvalidArgument,
+                   "ExclusiveMinimumSequenceNumber " + it->get<std::string>() +
+                       " used in PutRecord on stream " + *name + " under account " +
+                       request.services->config->kinesis.accountId + " is invalid."));
     }
   }
   withWritableStream(std::move(request), *name, [](ActionCall call, streams::StreamMeta stream) {
-    const auto& input = call.input;
-    kafka::OutgoingRecord record;
-    record.topic = stream.topic;
-    record.key = input.at("PartitionKey").get<std::string>();
-    if (auto it = input.find("ExplicitHashKey"); it != input.end()) {
-      record.explicitHashKey = it->get<std::string>();
-    }
-    auto shard = routeRecord(stream, record.key, record.explicitHashKey);
-    if (!shard) return call.reply(fail(shard.error()));
-    record.partition = static_cast<std::int32_t>(*shard);
-    const auto& data = input.at("Data").get_binary();
-    record.value.assign(data.begin(), data.end());
-
+    auto record = recordFor(stream, call.input);
+    if (!record) return call.reply(fail(record.error()));
+    const auto shard = static_cast<std::uint32_t>(record->partition);
     std::vector<kafka::OutgoingRecord> batch;
-    batch.push_back(std::move(record));
+    batch.push_back(std::move(*record));
     Services* services = call.services;
     auto reply = std::move(call.reply);
     services->producer->produce(
-        std::move(batch), [reply = std::move(reply), stream = std::move(stream), shard = *shard,
+        std::move(batch), [reply = std::move(reply), stream = std::move(stream), shard,
                            services](std::vector<kafka::DeliveryResult> results) {
           const auto& result = results.at(0);
           if (result.error) {

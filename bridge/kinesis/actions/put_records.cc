@@ -21,7 +21,8 @@ void putRecords(ActionCall request) {
   if (!name) return request.reply(fail(name.error()));
   size_t total = 0;
   for (const auto& r : request.input.at("Records")) {
-    total += r.at("PartitionKey").get_ref<const std::string&>().size() + r.at("Data").get_binary().size();
+    total += r.at("PartitionKey").get_ref<const std::string&>().size() +
+             r.at("Data").get_binary().size();
   }
   if (total > kMaxRequestBytes) {
     return request.reply(apiError(ErrorType::kInvalidArgument, "Records size exceeds 5 MB limit"));
@@ -32,47 +33,40 @@ void putRecords(ActionCall request) {
     std::vector<std::uint32_t> shards;
     batch.reserve(records.size());
     shards.reserve(records.size());
-    for (const auto& r : records) {
-      kafka::OutgoingRecord record;
-      record.topic = stream.topic;
-      record.key = r.at("PartitionKey").get<std::string>();
-      if (auto it = r.find("ExplicitHashKey"); it != r.end()) record.explicitHashKey = it->get<std::string>();
+    for (const auto& entry : records) {
+      auto record = recordFor(stream, entry);
       // A bad ExplicitHashKey fails the whole request, as in Kinesis.
-      auto shard = routeRecord(stream, record.key, record.explicitHashKey);
-      if (!shard) return call.reply(fail(shard.error()));
-      record.partition = static_cast<std::int32_t>(*shard);
-      const auto& data = r.at("Data").get_binary();
-      record.value.assign(data.begin(), data.end());
-      shards.push_back(*shard);
-      batch.push_back(std::move(record));
+      if (!record) return call.reply(fail(record.error()));
+      shards.push_back(static_cast<std::uint32_t>(record->partition));
+      batch.push_back(std::move(*record));
     }
     Services* services = call.services;
     auto reply = std::move(call.reply);
-    services->producer->produce(
-        std::move(batch), [reply = std::move(reply), stream = std::move(stream),
-                           shards = std::move(shards), services](std::vector<kafka::DeliveryResult> results) {
-          Json out = Json::array();
-          int failed = 0;
-          for (size_t i = 0; i < results.size(); ++i) {
-            if (results[i].error) {
-              ++failed;
-              auto e = deliveryError(*results[i].error, stream, shards[i], *services->config);
-              // Kinesis reports per-record failures only as throttling or InternalFailure.
-              const auto code = e.type == ErrorType::kProvisionedThroughputExceeded
-                                    ? errorTypeName(e.type)
-                                    : errorTypeName(ErrorType::kInternalFailure);
-              out.push_back({{"ErrorCode", code}, {"ErrorMessage", e.message}});
-              continue;
-            }
-            streams::SequenceNumber seq{stream.generation, shards[i],
-                                        static_cast<std::uint64_t>(results[i].offset)};
-            out.push_back({{"SequenceNumber", seq.toString()},
-                           {"ShardId", streams::shardIdName(shards[i])}});
-          }
-          reply(Json{{"FailedRecordCount", failed},
-                     {"Records", std::move(out)},
-                     {"EncryptionType", "NONE"}});
-        });
+    services->producer->produce(std::move(batch), [reply = std::move(reply),
+                                                   stream = std::move(stream),
+                                                   shards = std::move(shards), services](
+                                                      std::vector<kafka::DeliveryResult> results) {
+      Json out = Json::array();
+      int failed = 0;
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (results[i].error) {
+          ++failed;
+          auto e = deliveryError(*results[i].error, stream, shards[i], *services->config);
+          // Kinesis reports per-record failures only as throttling or InternalFailure.
+          const auto code = e.type == ErrorType::kProvisionedThroughputExceeded
+                                ? errorTypeName(e.type)
+                                : errorTypeName(ErrorType::kInternalFailure);
+          out.push_back({{"ErrorCode", code}, {"ErrorMessage", e.message}});
+          continue;
+        }
+        streams::SequenceNumber seq{stream.generation, shards[i],
+                                    static_cast<std::uint64_t>(results[i].offset)};
+        out.push_back(
+            {{"SequenceNumber", seq.toString()}, {"ShardId", streams::shardIdName(shards[i])}});
+      }
+      reply(Json{
+          {"FailedRecordCount", failed}, {"Records", std::move(out)}, {"EncryptionType", "NONE"}});
+    });
   });
 }
 

@@ -30,6 +30,8 @@ void withWritableStream(ActionCall call, const std::string& name,
   });
 }
 
+namespace {
+
 ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
                                      const std::string& partitionKey,
                                      const std::optional<std::string>& explicitHashKey) {
@@ -37,10 +39,11 @@ ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
   if (explicitHashKey) {
     auto parsed = streams::parseDecimal(*explicitHashKey);
     if (!parsed) {
-      return apiError(ErrorType::kInvalidArgument,
-                      "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
-                      "Specified value was " +
-                          *explicitHashKey);
+      return apiError(
+          ErrorType::kInvalidArgument,
+          "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+          "Specified value was " +
+              *explicitHashKey);
     }
     hashKey = *parsed;
   } else {
@@ -48,11 +51,28 @@ ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
   }
   auto shard = streams::shardForHashKey(stream, hashKey);
   if (!shard) {
-    return apiError(ErrorType::kInternalFailure,
-                    "No open shard of stream " + stream.name + " covers hash key " +
-                        streams::toDecimal(hashKey) + ".");
+    return apiError(ErrorType::kInternalFailure, "No open shard of stream " + stream.name +
+                                                     " covers hash key " +
+                                                     streams::toDecimal(hashKey) + ".");
   }
   return *shard;
+}
+
+}  // namespace
+
+ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, const Json& entry) {
+  kafka::OutgoingRecord record;
+  record.topic = stream.topic;
+  record.key = entry.at("PartitionKey").get<std::string>();
+  if (auto it = entry.find("ExplicitHashKey"); it != entry.end()) {
+    record.explicitHashKey = it->get<std::string>();
+  }
+  auto shard = routeRecord(stream, record.key, record.explicitHashKey);
+  if (!shard) return fail(shard.error());
+  record.partition = static_cast<std::int32_t>(*shard);
+  const auto& data = entry.at("Data").get_binary();
+  record.value.assign(data.begin(), data.end());
+  return record;
 }
 
 ApiError deliveryError(const kafka::KafkaError& error, const streams::StreamMeta& stream,

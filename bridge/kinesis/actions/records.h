@@ -19,11 +19,10 @@ namespace kbridge::kinesis::actions {
 void withWritableStream(ActionCall call, const std::string& name,
                         std::function<void(ActionCall, streams::StreamMeta)> then);
 
-// The shard for one record: ExplicitHashKey when given (InvalidArgumentException outside
-// [0, 2^128 - 1]), else MD5 of the partition key.
-ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
-                                     const std::string& partitionKey,
-                                     const std::optional<std::string>& explicitHashKey);
+// The Kafka record for one validated PutRecord input or PutRecords entry (PartitionKey, Data,
+// ExplicitHashKey), routed to its shard: ExplicitHashKey when given (InvalidArgumentException
+// outside [0, 2^128 - 1]), else MD5 of the partition key.
+ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, const Json& entry);
 
 // The wire error of a record Kafka did not acknowledge.
 ApiError deliveryError(const kafka::KafkaError& error, const streams::StreamMeta& stream,

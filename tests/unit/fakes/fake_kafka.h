@@ -133,7 +133,8 @@ class InMemoryTopics final : public kafka::RecordProducer, public kafka::Fetcher
       }
       auto& log = partitions[{r.topic, r.partition}];
       log.push_back({r.key, r.value, nowMs});
-      results.push_back({std::nullopt, low[{r.topic, r.partition}] + static_cast<std::int64_t>(log.size()) - 1});
+      results.push_back(
+          {std::nullopt, low[{r.topic, r.partition}] + static_cast<std::int64_t>(log.size()) - 1});
     }
     done(std::move(results));
   }

@@ -321,8 +321,9 @@ TEST_F(DispatcherTest, PutThenReadBackEveryShardInOrder) {
   }
   size_t seen = 0;
   for (const auto& [shard, expected] : sequences) {
-    auto it = call("GetShardIterator",
-                   {{"StreamName", "d"}, {"ShardId", shard}, {"ShardIteratorType", "TRIM_HORIZON"}});
+    auto it =
+        call("GetShardIterator",
+             {{"StreamName", "d"}, {"ShardId", shard}, {"ShardIteratorType", "TRIM_HORIZON"}});
     auto page = call("GetRecords", {{"ShardIterator", it["ShardIterator"]}, {"Limit", 2}});
     std::vector<std::string> got;
     while (!page["Records"].empty()) {
@@ -357,10 +358,11 @@ TEST_F(DispatcherTest, IteratorTypesStartWhereKinesisSays) {
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0]["Data"], "Ag==");
   EXPECT_EQ(read({{"ShardIteratorType", "AT_TIMESTAMP"}, {"Timestamp", 1'600'000'000}}).size(), 2u);
-  auto future = call("GetShardIterator", {{"StreamName", "it"},
-                                          {"ShardId", "shardId-000000000000"},
-                                          {"ShardIteratorType", "AT_TIMESTAMP"},
-                                          {"Timestamp", 1'800'000'000}},
+  auto future = call("GetShardIterator",
+                     {{"StreamName", "it"},
+                      {"ShardId", "shardId-000000000000"},
+                      {"ShardIteratorType", "AT_TIMESTAMP"},
+                      {"Timestamp", 1'800'000'000}},
                      400);
   EXPECT_EQ(future["__type"], "InvalidArgumentException");
 }
@@ -411,27 +413,30 @@ TEST_F(DispatcherTest, TrimmedRecordsAreSkipped) {
 
 TEST_F(DispatcherTest, SequenceNumbersOfOtherShardsOrStreamsAreRejected) {
   call("CreateStream", {{"StreamName", "sq"}, {"ShardCount", 2}});
-  auto put = call("PutRecord", {{"StreamName", "sq"}, {"PartitionKey", "k"}, {"Data", "AQ=="},
-                                {"ExplicitHashKey", "0"}});
-  auto wrongShard = call("GetShardIterator", {{"StreamName", "sq"},
-                                              {"ShardId", "shardId-000000000001"},
-                                              {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
-                                              {"StartingSequenceNumber", put["SequenceNumber"]}},
+  auto put = call(
+      "PutRecord",
+      {{"StreamName", "sq"}, {"PartitionKey", "k"}, {"Data", "AQ=="}, {"ExplicitHashKey", "0"}});
+  auto wrongShard = call("GetShardIterator",
+                         {{"StreamName", "sq"},
+                          {"ShardId", "shardId-000000000001"},
+                          {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                          {"StartingSequenceNumber", put["SequenceNumber"]}},
                          400);
   EXPECT_EQ(wrongShard["message"],
             "Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in "
             "a call to a shard with shardId-000000000001");
-  auto foreign = call("GetShardIterator", {{"StreamName", "sq"},
-                                           {"ShardId", "shardId-000000000000"},
-                                           {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
-                                           {"StartingSequenceNumber", "12345"}},
+  auto foreign = call("GetShardIterator",
+                      {{"StreamName", "sq"},
+                       {"ShardId", "shardId-000000000000"},
+                       {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                       {"StartingSequenceNumber", "12345"}},
                       400);
   EXPECT_NE(foreign["message"].get<std::string>().find("did not come from this stream"),
             std::string::npos);
-  auto unknownShard = call("GetShardIterator", {{"StreamName", "sq"},
-                                                {"ShardId", "shardId-000000000009"},
-                                                {"ShardIteratorType", "LATEST"}},
-                           400);
+  auto unknownShard = call(
+      "GetShardIterator",
+      {{"StreamName", "sq"}, {"ShardId", "shardId-000000000009"}, {"ShardIteratorType", "LATEST"}},
+      400);
   EXPECT_EQ(unknownShard["__type"], "ResourceNotFoundException");
 }
 
@@ -451,15 +456,20 @@ TEST_F(DispatcherTest, KafkaFailuresAreRetriableAndNeverSuccesses) {
 
 TEST_F(DispatcherTest, BadExplicitHashKeyAndOversizedBatches) {
   call("CreateStream", {{"StreamName", "big"}, {"ShardCount", 1}});
-  auto hash = call("PutRecord", {{"StreamName", "big"}, {"PartitionKey", "k"}, {"Data", "AQ=="},
-                                 {"ExplicitHashKey", "340282366920938463463374607431768211456"}},
+  auto hash = call("PutRecord",
+                   {{"StreamName", "big"},
+                    {"PartitionKey", "k"},
+                    {"Data", "AQ=="},
+                    {"ExplicitHashKey", "340282366920938463463374607431768211456"}},
                    400);
-  EXPECT_EQ(hash["message"],
-            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified "
-            "value was 340282366920938463463374607431768211456");
+  EXPECT_EQ(
+      hash["message"],
+      "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified "
+      "value was 340282366920938463463374607431768211456");
   Json records = Json::array();
   const std::string mib(1024 * 1024, 'x');
-  for (int i = 0; i < 6; ++i) records.push_back({{"PartitionKey", "k"}, {"Data", base64Encode(mib)}});
+  for (int i = 0; i < 6; ++i)
+    records.push_back({{"PartitionKey", "k"}, {"Data", base64Encode(mib)}});
   auto tooBig = call("PutRecords", {{"StreamName", "big"}, {"Records", records}}, 400);
   EXPECT_EQ(tooBig["__type"], "InvalidArgumentException");
   EXPECT_TRUE(topics_.partitions.empty());

@@ -16,7 +16,8 @@ std::string generic(std::uint64_t generation, std::uint32_t shard,
   for (const auto& r : records) {
     list.push_back(
         {{"SequenceNumber",
-          streams::SequenceNumber{generation, shard, static_cast<std::uint64_t>(r.offset)}.toString()},
+          streams::SequenceNumber{generation, shard, static_cast<std::uint64_t>(r.offset)}
+              .toString()},
          {"ApproximateArrivalTimestamp", timestampValue(r.timestampMs, WireFormat::kJson)},
          {"Data", blobValue(r.value, WireFormat::kJson)},
          {"PartitionKey", r.key}});
