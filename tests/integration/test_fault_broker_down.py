@@ -12,6 +12,7 @@ stopped by PID.
 """
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,12 +60,29 @@ class Broker:
     def bootstrap(self):
         return f"127.0.0.1:{self.port}"
 
-    def start(self):
-        result = subprocess.run(
+    def _start(self):
+        return subprocess.run(
             ["bash", str(self.script), "start", str(self.dir), "--persistent",
              "--port", str(self.port), "--controller-port", str(self.controller_port)],
             capture_output=True, text=True, timeout=120)
+
+    def start(self):
+        """A restart: same ports, same data."""
+        result = self._start()
         assert result.returncode == 0, f"broker start failed:\n{result.stdout}\n{result.stderr}"
+
+    def start_fresh(self, attempts=3):
+        """The first start. Ports picked free can be taken by another test's process before the
+        JVM binds them, so a failed first start is retried on new ports with an empty directory;
+        the scenario itself (kill, restart on the same ports) is never retried."""
+        for _ in range(attempts):
+            result = self._start()
+            if result.returncode == 0:
+                return
+            self.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.port, self.controller_port = _free_ports()
+        assert False, f"broker start failed {attempts} times:\n{result.stdout}\n{result.stderr}"
 
     def pid(self):
         return int((self.dir / "pid").read_text().strip())
@@ -207,13 +225,15 @@ def scenario(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("fault")
     broker = Broker(workdir / "kafka")
     (workdir / "kbridge").mkdir()
-    factory = KbridgeFactory(workdir / "kbridge", broker.bootstrap)
+    factory = None
     try:
-        broker.start()
+        broker.start_fresh()
+        factory = KbridgeFactory(workdir / "kbridge", broker.bootstrap)
         yield _run(factory, broker)
         factory.stop_all(check=True)
     finally:
-        factory.stop_all(check=False)  # no-op for instances already stopped
+        if factory:
+            factory.stop_all(check=False)  # no-op for instances already stopped
         broker.stop()
 
 
