@@ -10,6 +10,10 @@ void AdminHandler::handle(http::Request request, http::Respond respond) {
     const bool ready = ready_.load();
     r.status = ready ? 200 : 503;
     r.body = ready ? "ok\n" : "starting\n";
+  } else if (path == "/v1/mappings" && request.method == "GET" && mappings_) {
+    r.status = 200;
+    r.headers.front().second = "application/json";
+    r.body = mappings_();
   } else {
     r.status = 404;
     r.body = "not found\n";

@@ -6,6 +6,8 @@
 
 #include "app/serve.h"
 #include "config/config.h"
+#include "handlers/registry.h"
+#include "runtime/filter.h"
 
 namespace {
 
@@ -13,9 +15,27 @@ constexpr const char* kUsage =
     "usage: kbridge serve --config FILE\n"
     "       kbridge config check FILE\n";
 
+// Handler settings and filters are checked when the config is loaded, with the rest of it.
+kbridge::app::Plugins plugins() {
+  kbridge::app::Plugins p;
+  p.validateMapping = [](const kbridge::config::MappingConfig& m, const std::string& path,
+                         std::vector<std::string>& errors) {
+    (void)kbridge::handlers::buildHandler(m.handlerType, m.handlerSettings, path + ".handler",
+                                          errors);
+    if (!m.filter.is_null()) {
+      (void)kbridge::runtime::RecordFilter::compile(m.filter, path + ".filter", errors);
+    }
+  };
+  p.handlers = [](const kbridge::config::MappingConfig& m) {
+    std::vector<std::string> errors;
+    return kbridge::handlers::buildHandler(m.handlerType, m.handlerSettings, "$.handler", errors);
+  };
+  return p;
+}
+
 int configCheck(const std::string& path) {
   kbridge::config::ConfigErrors errors;
-  auto config = kbridge::config::loadConfig(path, errors);
+  auto config = kbridge::config::loadConfig(path, errors, plugins().validateMapping);
   if (!config) {
     for (const auto& e : errors.errors) std::cerr << e << "\n";
     return 2;
@@ -37,7 +57,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
-    return kbridge::app::serve(config);
+    return kbridge::app::serve(config, plugins());
   }
   if (argc == 4 && std::strcmp(argv[1], "config") == 0 && std::strcmp(argv[2], "check") == 0) {
     return configCheck(argv[3]);

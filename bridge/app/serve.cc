@@ -1,7 +1,7 @@
 // `kbridge serve`: wires the components together and runs them until a signal arrives.
 //
 // Start-up order: config → logging → Kafka admin and catalog (retried until Kafka answers) →
-// listeners → the ready line on stdout. Shutdown runs in reverse.
+// listeners → the ready line on stdout → event source mappings. Shutdown runs in reverse.
 
 #include "app/serve.h"
 
@@ -26,6 +26,7 @@
 #include "kafka/fetcher.h"
 #include "kafka/producer.h"
 #include "kinesis/dispatcher.h"
+#include "runtime/mapping_runtime.h"
 #include "streams/catalog.h"
 
 namespace kbridge::app {
@@ -61,6 +62,10 @@ bool signalWithin(const sigset_t& set, std::chrono::milliseconds timeout) {
 
 // Destroys `owned` on a helper thread and waits up to `timeout`; false when it did not finish
 // (the object is then abandoned to the process exit).
+// How long mappings may finish their batches at shutdown before deliveries are cancelled: within
+// the 10 s that container runtimes grant between SIGTERM and SIGKILL.
+constexpr auto kMappingGrace = std::chrono::seconds(7);
+
 template <class T>
 bool destroyWithin(std::unique_ptr<T> owned, std::chrono::milliseconds timeout) {
   auto done = std::make_shared<std::promise<void>>();
@@ -74,10 +79,10 @@ bool destroyWithin(std::unique_ptr<T> owned, std::chrono::milliseconds timeout) 
 
 }  // namespace
 
-int serve(const std::string& configPath) {
+int serve(const std::string& configPath, const Plugins& plugins) {
   const sigset_t stopSignals = blockStopSignals();
   config::ConfigErrors errors;
-  auto config = config::loadConfig(configPath, errors);
+  auto config = config::loadConfig(configPath, errors, plugins.validateMapping);
   if (!config) {
     for (const auto& e : errors.errors) std::cerr << "config error: " << e << "\n";
     return 2;
@@ -118,7 +123,9 @@ int serve(const std::string& configPath) {
     services.fetch = &fetch;
     kinesis::Dispatcher dispatcher(services);
     std::atomic<bool> ready{false};
-    AdminHandler adminHandler(ready);
+    runtime::MappingRuntime mappings(config, catalog, *producer, clock, plugins.handlers,
+                                     runtime::rdKafkaConsumers(config->kafka));
+    AdminHandler adminHandler(ready, [&mappings] { return mappings.describe(); });
 
     http::ListenerOptions kinesisOptions;
     kinesisOptions.host = config->kinesis.listen.host;
@@ -145,11 +152,15 @@ int serve(const std::string& configPath) {
       std::cout << " admin=" << url(config->admin.listen.host, adminListener->port());
     }
     std::cout << std::endl;
+    mappings.start();
 
     while (!signalWithin(stopSignals, std::chrono::seconds(3600))) {
     }
     spdlog::info("kbridge stopping");
     ready = false;
+    // Mappings first: they finish their batches, commit what is durable and leave their groups
+    // while the producer (their on_failure path) still runs.
+    mappings.stop(kMappingGrace);
     kinesisListener.close();
     if (adminListener) adminListener->close();
     // Answer the puts in flight before the I/O threads stop: a record Kafka acknowledged gets its

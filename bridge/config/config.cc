@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -7,120 +8,10 @@
 #include <set>
 #include <sstream>
 
+#include "config/reader.h"
+
 namespace kbridge::config {
 namespace {
-
-using Json = nlohmann::json;
-
-// Walks one JSON object, consuming known keys and reporting type errors and unknown keys with
-// their paths. Each reader records into the shared error list, so all problems surface at once.
-class ObjectReader {
- public:
-  ObjectReader(const Json& object, std::string path, std::vector<std::string>& errors)
-      : object_(object), path_(std::move(path)), errors_(errors) {
-    if (!object_.is_object()) {
-      error(path_, "must be an object");
-      valid_ = false;
-    }
-  }
-  ~ObjectReader() {
-    if (!valid_) return;
-    for (const auto& [key, _] : object_.items()) {
-      if (!seen_.count(key)) error(path_ + "." + key, "unknown key");
-    }
-  }
-
-  void string(const char* key, std::string& out,
-              const std::function<std::string(const std::string&)>& check = {}) {
-    const Json* v = find(key);
-    if (!v) return;
-    if (!v->is_string()) return error(at(key), "must be a string");
-    std::string s = v->get<std::string>();
-    if (check) {
-      if (auto why = check(s); !why.empty()) return error(at(key), why);
-    }
-    out = std::move(s);
-  }
-
-  template <class Int>
-  void integer(const char* key, Int& out, std::int64_t lo, std::int64_t hi) {
-    const Json* v = find(key);
-    if (!v) return;
-    if (!v->is_number_integer()) return error(at(key), "must be an integer");
-    auto n = v->get<std::int64_t>();
-    if (n < lo || n > hi) {
-      return error(at(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    }
-    out = static_cast<Int>(n);
-  }
-
-  void boolean(const char* key, bool& out) {
-    const Json* v = find(key);
-    if (!v) return;
-    if (!v->is_boolean()) return error(at(key), "must be true or false");
-    out = v->get<bool>();
-  }
-
-  void endpoint(const char* key, Endpoint& out) {
-    std::string text;
-    string(key, text);
-    if (text.empty()) return;
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0) return error(at(key), "must be HOST:PORT");
-    char* end = nullptr;
-    long port = std::strtol(text.c_str() + colon + 1, &end, 10);
-    if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == text.size()) {
-      return error(at(key), "port must be a number between 0 and 65535");
-    }
-    out.host = text.substr(0, colon);
-    if (out.host.size() > 2 && out.host.front() == '[')
-      out.host = out.host.substr(1, out.host.size() - 2);
-    out.port = static_cast<std::uint16_t>(port);
-  }
-
-  void stringMap(const char* key, std::map<std::string, std::string>& out) {
-    const Json* v = find(key);
-    if (!v) return;
-    if (!v->is_object()) return error(at(key), "must be an object of strings");
-    for (const auto& [k, val] : v->items()) {
-      if (val.is_string()) {
-        out[k] = val.get<std::string>();
-      } else if (val.is_number() || val.is_boolean()) {
-        out[k] = val.dump();
-      } else {
-        error(at(key) + "." + k, "must be a string");
-      }
-    }
-  }
-
-  // Calls `fn` with a reader of the nested object at `key` when present.
-  void object(const char* key, const std::function<void(ObjectReader&)>& fn) {
-    const Json* v = find(key);
-    if (!v) return;
-    ObjectReader nested(*v, at(key), errors_);
-    if (nested.valid_) fn(nested);
-  }
-
-  std::string at(const char* key) const { return path_ + "." + key; }
-  void error(const std::string& path, const std::string& what) {
-    errors_.push_back(path + ": " + what);
-  }
-
- private:
-  const Json* find(const char* key) {
-    if (!valid_) return nullptr;
-    seen_.insert(key);
-    auto it = object_.find(key);
-    if (it == object_.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-
-  const Json& object_;
-  std::string path_;
-  std::vector<std::string>& errors_;
-  std::set<std::string> seen_;
-  bool valid_ = true;
-};
 
 std::string checkLevel(const std::string& level) {
   static const std::set<std::string> levels{"trace", "debug",    "info", "warn",
@@ -154,11 +45,146 @@ std::string checkAccount(const std::string& s) {
   return "";
 }
 
+std::string checkMappingName(const std::string& name) {
+  if (name.empty() || name.size() > 128) return "must be 1 to 128 characters";
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) {
+      return "may contain only ASCII letters, digits, '.', '_' and '-'";
+    }
+  }
+  return "";
+}
+
+// "2026-11-22T10:00:00Z", "...T10:00:00.250Z" or "...+01:00" → epoch ms; nullopt when malformed.
+std::optional<std::int64_t> parseIsoTimestamp(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+                  &consumed) != 6 ||
+      consumed != 19) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  std::size_t i = 19;
+  std::int64_t millis = 0;
+  if (i < text.size() && text[i] == '.') {
+    int digits = 0;
+    for (++i; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+      if (digits++ < 3) millis = millis * 10 + (text[i] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 3; ++digits) millis *= 10;
+  }
+  std::int64_t offsetMinutes = 0;
+  if (i < text.size() && text[i] == 'Z') {
+    ++i;
+  } else if (i + 6 == text.size() && (text[i] == '+' || text[i] == '-') && text[i + 3] == ':') {
+    int oh = std::atoi(text.substr(i + 1, 2).c_str()),
+        om = std::atoi(text.substr(i + 4, 2).c_str());
+    offsetMinutes = (text[i] == '+' ? 1 : -1) * (oh * 60 + om);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != text.size()) return std::nullopt;
+  // Days from civil (Howard Hinnant's algorithm).
+  y -= mo <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = era * 146097 + doe - 719468;
+  return ((days * 24 + h) * 60 + mi - offsetMinutes) * 60000 + sec * 1000 + millis;
+}
+
+void parseMapping(ObjectReader& r, MappingConfig& m) {
+  r.string("name", m.name, checkMappingName);
+  if (m.name.empty() && !r.raw("name")) r.error(r.at("name"), "is required");
+  r.string("stream", m.stream, checkNonEmpty);
+  if (m.stream.empty() && !r.raw("stream")) r.error(r.at("stream"), "is required");
+  if (const Json* handler = r.raw("handler")) {
+    if (!handler->is_object()) {
+      r.error(r.at("handler"), "must be an object with a \"type\"");
+    } else if (auto type = handler->find("type"); type == handler->end() || !type->is_string()) {
+      r.error(r.at("handler") + ".type", "is required (a string)");
+    } else {
+      m.handlerType = type->get<std::string>();
+      m.handlerSettings = *handler;
+      m.handlerSettings.erase("type");
+    }
+  } else {
+    r.error(r.at("handler"), "is required");
+  }
+  r.string("consumer_group", m.consumerGroup, checkNonEmpty);
+  r.integer("batch_size", m.batchSize, 1, 10000);
+  r.integer("max_batching_window_ms", m.maxBatchingWindowMs, 0, 300000);
+  std::string position;
+  r.string("starting_position", position, [](const std::string& p) -> std::string {
+    if (p == "TRIM_HORIZON" || p == "LATEST" || p == "AT_TIMESTAMP") return "";
+    return "must be TRIM_HORIZON, LATEST or AT_TIMESTAMP";
+  });
+  if (position.empty() && !r.raw("starting_position")) {
+    r.error(r.at("starting_position"), "is required (TRIM_HORIZON, LATEST or AT_TIMESTAMP)");
+  }
+  m.startingPosition = position == "TRIM_HORIZON"   ? StartingPosition::kTrimHorizon
+                       : position == "AT_TIMESTAMP" ? StartingPosition::kAtTimestamp
+                                                    : StartingPosition::kLatest;
+  if (const Json* ts = r.raw("starting_position_timestamp")) {
+    if (position != "AT_TIMESTAMP") {
+      r.error(r.at("starting_position_timestamp"), "is allowed only with AT_TIMESTAMP");
+    } else if (ts->is_number() && ts->get<double>() >= 0) {
+      m.startingTimestampMs = static_cast<std::int64_t>(ts->get<double>() * 1000.0);
+    } else if (ts->is_string() && parseIsoTimestamp(ts->get<std::string>())) {
+      m.startingTimestampMs = *parseIsoTimestamp(ts->get<std::string>());
+    } else {
+      r.error(r.at("starting_position_timestamp"),
+              "must be epoch seconds or an ISO-8601 time such as 2026-11-22T10:00:00Z");
+    }
+  } else if (position == "AT_TIMESTAMP") {
+    r.error(r.at("starting_position_timestamp"), "is required with AT_TIMESTAMP");
+  }
+  r.integer("parallelization_factor", m.parallelizationFactor, 1, 10);
+  r.boolean("bisect_on_error", m.bisectOnError);
+  r.integer("max_retry_attempts", m.maxRetryAttempts, -1, 10000);
+  r.integer("max_record_age_s", m.maxRecordAgeS, -1, 604800);
+  if (m.maxRecordAgeS == 0) r.error(r.at("max_record_age_s"), "must be -1 or at least 1");
+  r.object("on_failure", [&](ObjectReader& f) {
+    OnFailureConfig out;
+    f.string("stream", out.stream, checkNonEmpty);
+    f.string("topic", out.topic, checkTopicName);
+    f.boolean("include_records", out.includeRecords);
+    if (out.stream.empty() == out.topic.empty()) {
+      f.error(f.path(), "needs exactly one of \"stream\" or \"topic\"");
+    }
+    m.onFailure = out;
+  });
+  r.boolean("report_batch_item_failures", m.reportBatchItemFailures);
+  r.boolean("enabled", m.enabled);
+  if (const Json* filter = r.raw("filter")) {
+    if (filter->is_object()) {
+      m.filter = Json::array({*filter});
+    } else if (filter->is_array() && !filter->empty()) {
+      m.filter = *filter;
+    } else {
+      r.error(r.at("filter"), "must be a pattern object or a non-empty array of them");
+    }
+  }
+  r.object("retry_backoff", [&](ObjectReader& b) {
+    b.integer("initial_ms", m.retryBackoffInitialMs, 1, 600000);
+    b.integer("max_ms", m.retryBackoffMaxMs, 1, 3600000);
+  });
+  if (m.consumerGroup.empty()) m.consumerGroup = "kbridge." + m.name;
+}
+
 }  // namespace
+
+std::optional<std::int64_t> parseTimestamp(const std::string& text) {
+  return parseIsoTimestamp(text);
+}
 
 std::shared_ptr<const Config> parseConfig(const std::string& text,
                                           const std::map<std::string, std::string>& env,
-                                          ConfigErrors& errors) {
+                                          ConfigErrors& errors,
+                                          const MappingValidator& validateMapping) {
   Json doc;
   try {
     doc = Json::parse(text);
@@ -198,6 +224,29 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.string("level", config->log.level, checkLevel);
       r.boolean("json", config->log.json);
     });
+    if (const Json* mappings = root.raw("mappings")) {
+      if (!mappings->is_array()) {
+        root.error("$.mappings", "must be an array");
+      } else {
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < mappings->size(); ++i) {
+          const std::string path = "$.mappings[" + std::to_string(i) + "]";
+          MappingConfig mapping;
+          const std::size_t before = errors.errors.size();
+          {
+            ObjectReader r((*mappings)[i], path, errors.errors);
+            if (r.valid()) parseMapping(r, mapping);
+          }
+          if (!mapping.name.empty() && !names.insert(mapping.name).second) {
+            errors.errors.push_back(path + ".name: \"" + mapping.name + "\" is used twice");
+          }
+          if (errors.errors.size() == before && validateMapping) {
+            validateMapping(mapping, path, errors.errors);
+          }
+          config->mappings.push_back(std::move(mapping));
+        }
+      }
+    }
   }
   if (auto it = env.find("KBRIDGE_BOOTSTRAP"); it != env.end() && !it->second.empty()) {
     config->kafka.bootstrapServers = it->second;
@@ -206,7 +255,8 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
   return config;
 }
 
-std::shared_ptr<const Config> loadConfig(const std::string& path, ConfigErrors& errors) {
+std::shared_ptr<const Config> loadConfig(const std::string& path, ConfigErrors& errors,
+                                         const MappingValidator& validateMapping) {
   std::ifstream in(path);
   if (!in) {
     errors.errors.push_back(path + ": cannot be read");
@@ -218,7 +268,7 @@ std::shared_ptr<const Config> loadConfig(const std::string& path, ConfigErrors& 
   for (const char* name : {"KBRIDGE_BOOTSTRAP"}) {
     if (const char* v = std::getenv(name)) env[name] = v;
   }
-  return parseConfig(buffer.str(), env, errors);
+  return parseConfig(buffer.str(), env, errors, validateMapping);
 }
 
 }  // namespace kbridge::config

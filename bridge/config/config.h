@@ -3,8 +3,11 @@
 // start-up by loadConfig(); shared read-only (shared_ptr<const Config>) by every component.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,12 +52,46 @@ struct LogConfig {
   bool json = false;
 };
 
+enum class StartingPosition { kTrimHorizon, kLatest, kAtTimestamp };
+
+// Where a mapping sends what it gives up on (Lambda's OnFailure destination): a Kinesis stream
+// of this kbridge, or a plain Kafka topic. Exactly one of the two is set.
+struct OnFailureConfig {
+  std::string stream;
+  std::string topic;
+  bool includeRecords = false;  // add the failed records themselves to the failure record
+};
+
+// One event source mapping (DESIGN.md §6); option names and ranges follow Lambda's.
+struct MappingConfig {
+  std::string name;
+  std::string stream;
+  std::string handlerType;
+  nlohmann::json handlerSettings = nlohmann::json::object();  // the handler object minus "type"
+  std::string consumerGroup;                                  // default "kbridge.<name>"
+  int batchSize = 100;
+  int maxBatchingWindowMs = 0;
+  StartingPosition startingPosition = StartingPosition::kLatest;
+  std::int64_t startingTimestampMs = 0;  // with kAtTimestamp
+  int parallelizationFactor = 1;
+  bool bisectOnError = false;
+  int maxRetryAttempts = -1;  // -1 = until the records reach max_record_age_s
+  int maxRecordAgeS = -1;     // -1 = never expire
+  std::optional<OnFailureConfig> onFailure;
+  bool reportBatchItemFailures = false;
+  bool enabled = true;
+  nlohmann::json filter;  // null = deliver everything; else an array of EventBridge patterns
+  int retryBackoffInitialMs = 100;
+  int retryBackoffMaxMs = 30000;
+};
+
 struct Config {
   KinesisApiConfig kinesis;
   AdminConfig admin;
   KafkaConfig kafka;
   StreamsConfig streams;
   LogConfig log;
+  std::vector<MappingConfig> mappings;
 };
 
 // Every problem found, each with its JSON path ("$.kafka.bootstrap_servers: must be a string").
@@ -62,12 +99,22 @@ struct ConfigErrors {
   std::vector<std::string> errors;
 };
 
+// Checks what the config module cannot know itself: a mapping's handler settings (by the handler
+// registry) and its filter patterns. Appends "path: what" lines; `path` is the mapping's path.
+using MappingValidator = std::function<void(const MappingConfig& mapping, const std::string& path,
+                                            std::vector<std::string>& errors)>;
+
 // Parses and validates a config document; `env` supplies overrides (KBRIDGE_BOOTSTRAP). Returns
 // null and fills `errors` with every problem at once when the document is invalid.
 std::shared_ptr<const Config> parseConfig(const std::string& text,
                                           const std::map<std::string, std::string>& env,
-                                          ConfigErrors& errors);
+                                          ConfigErrors& errors,
+                                          const MappingValidator& validateMapping = {});
+// "2026-11-22T10:00:00Z" (fraction and ±hh:mm offsets allowed) → epoch ms; nullopt if malformed.
+std::optional<std::int64_t> parseTimestamp(const std::string& text);
+
 // Reads FILE and calls parseConfig with the process environment.
-std::shared_ptr<const Config> loadConfig(const std::string& path, ConfigErrors& errors);
+std::shared_ptr<const Config> loadConfig(const std::string& path, ConfigErrors& errors,
+                                         const MappingValidator& validateMapping = {});
 
 }  // namespace kbridge::config
