@@ -1,5 +1,6 @@
 // kbridge's command line (DESIGN.md §1). This version has `serve` and `config check`.
 
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -47,6 +48,8 @@ int configCheck(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket must give EPIPE, never kill the process (libcurl, listeners).
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) {
     std::string config = "config/local.json";
     for (int i = 2; i < argc; ++i) {
