@@ -2,15 +2,19 @@
 
 #include <array>
 
+#include "handlers/archive/archive_handler.h"
 #include "handlers/log/log_handler.h"
+#include "handlers/metrics/metrics_handler.h"
 #include "handlers/null/null_handler.h"
 #include "handlers/webhook/webhook_handler.h"
 
 namespace kbridge::handlers {
 
 std::span<const HandlerType> builtinHandlerTypes() {
-  static const std::array<HandlerType, 3> kTypes{{
+  static const std::array<HandlerType, 5> kTypes{{
+      {"archive", &buildArchiveHandler},
       {"log", &buildLogHandler},
+      {"metrics", &buildMetricsHandler},
       {"null", &buildNullHandler},
       {"webhook", &buildWebhookHandler},
   }};

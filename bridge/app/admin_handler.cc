@@ -1,5 +1,7 @@
 #include "app/admin_handler.h"
 
+#include "ops/metrics.h"
+
 namespace kbridge::app {
 
 void AdminHandler::handle(http::Request request, http::Respond respond) {
@@ -14,6 +16,18 @@ void AdminHandler::handle(http::Request request, http::Respond respond) {
     r.status = 200;
     r.headers.front().second = "application/json";
     r.body = mappings_();
+  } else if (path == "/metrics" && (request.method == "GET" || request.method == "HEAD") &&
+             metrics_) {
+    r.status = 200;
+    r.headers.front().second = ops::kMetricsContentType;
+    r.body = metrics_();
+  } else if ((path == "/v1/lag" || path.rfind("/v1/lag/", 0) == 0) && request.method == "GET" &&
+             lag_) {
+    const std::string mapping = path.size() > 8 ? std::string(path.substr(8)) : "";
+    auto body = path == "/v1/lag/" ? std::nullopt : lag_(mapping);
+    r.status = body ? 200 : 404;
+    r.headers.front().second = "application/json";
+    r.body = body ? *body : R"({"message":"no such mapping"})";
   } else {
     r.status = 404;
     r.body = "not found\n";

@@ -5,8 +5,10 @@
 #include <iostream>
 #include <string>
 
+#include "app/ops_commands.h"
 #include "app/serve.h"
 #include "config/config.h"
+#include "handlers/archive/archive_verify.h"
 #include "handlers/registry.h"
 #include "runtime/filter.h"
 
@@ -14,7 +16,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: kbridge serve --config FILE\n"
-    "       kbridge config check FILE\n";
+    "       kbridge config check FILE\n"
+    "       kbridge archive verify --mapping NAME [--config FILE]\n"
+    "       kbridge lag [--mapping M | --group G [--stream S]] [--json] --config FILE\n"
+    "       kbridge replay (--mapping M | --group G --stream S) --to POSITION [--execute]\n"
+    "                      --config FILE\n";
 
 // Handler settings and filters are checked when the config is loaded, with the rest of it.
 kbridge::app::Plugins plugins() {
@@ -64,6 +70,16 @@ int main(int argc, char** argv) {
   }
   if (argc == 4 && std::strcmp(argv[1], "config") == 0 && std::strcmp(argv[2], "check") == 0) {
     return configCheck(argv[3]);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "lag") == 0) {
+    return kbridge::app::lagCommand({argv + 2, argv + argc}, plugins().validateMapping);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) {
+    return kbridge::app::replayCommand({argv + 2, argv + argc}, plugins().validateMapping);
+  }
+  if (argc >= 3 && std::strcmp(argv[1], "archive") == 0 && std::strcmp(argv[2], "verify") == 0) {
+    return kbridge::handlers::archive::archiveVerifyCommand({argv + 3, argv + argc}, std::cout,
+                                                            std::cerr);
   }
   std::cerr << kUsage;
   return 2;

@@ -24,10 +24,16 @@
 #include "kafka/admin.h"
 #include "kafka/catalog_log.h"
 #include "kafka/fetcher.h"
+#include "kafka/group_offsets.h"
 #include "kafka/producer.h"
 #include "kinesis/dispatcher.h"
+#include "ops/api_metrics.h"
+#include "ops/lag_monitor.h"
+#include "ops/metrics.h"
+#include "ops/shard_traffic.h"
 #include "runtime/mapping_runtime.h"
 #include "streams/catalog.h"
+#include "streams/shard_limits.h"
 
 namespace kbridge::app {
 namespace {
@@ -92,6 +98,8 @@ int serve(const std::string& configPath, const Plugins& plugins) {
 
   try {
     SystemClock clock;
+    // Before everything that registers metrics, so it is destroyed after all of them.
+    ops::MetricsRegistry metrics;
     // Declared first so it is destroyed last: producer reports and pool tasks still answer into it
     // while the other components shut down.
     http::IoRuntime io(config->kinesis.threads);
@@ -110,6 +118,21 @@ int serve(const std::string& configPath, const Plugins& plugins) {
       if (signalWithin(stopSignals, std::chrono::seconds(2))) return 0;
     }
 
+    // Observability (DESIGN.md §8): the Kinesis API counts its requests and shard traffic through
+    // these; mappings register their own metrics in `metrics`.
+    ops::ApiMetrics apiMetrics(metrics);
+    ops::ShardTraffic traffic(metrics, ops::streamOfTopicIn(catalog, config->kafka.topicPrefix));
+    auto countingProducer = ops::countIncoming(*producer, traffic);
+    auto countingFetcher = ops::countOutgoing(*fetcher, traffic);
+    auto& queueDepth = metrics
+                           .gauge("kbridge_producer_queue_records",
+                                  "Records in the Kafka producer's queue or in flight.")
+                           .Add({});
+    const int queueHook = metrics.addScrapeHook(
+        [&queueDepth, &producer] { queueDepth.Set(static_cast<double>(producer->queueDepth())); });
+
+    // Before the pools: their queued tasks still run while they are destroyed.
+    const auto limits = streams::makeShardLimits(config->limits, clock);
     ThreadPool control(4);
     ThreadPool fetch(8);
     kinesis::Services services;
@@ -118,14 +141,25 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     services.admin = admin.get();
     services.clock = &clock;
     services.control = &control;
-    services.producer = producer.get();
-    services.fetcher = fetcher.get();
+    services.producer = countingProducer.get();
+    services.fetcher = countingFetcher.get();
     services.fetch = &fetch;
+    services.limits = limits.get();
+    services.metrics = &apiMetrics;
     kinesis::Dispatcher dispatcher(services);
     std::atomic<bool> ready{false};
-    runtime::MappingRuntime mappings(config, catalog, *producer, clock, plugins.handlers,
-                                     runtime::rdKafkaConsumers(config->kafka));
+    runtime::MappingRuntime mappings(config, catalog, *countingProducer, clock, plugins.handlers,
+                                     runtime::rdKafkaConsumers(config->kafka), &metrics);
     AdminHandler adminHandler(ready, [&mappings] { return mappings.describe(); });
+    adminHandler.setMetrics([&metrics] { return metrics.render(); });
+    // Consumer lag of every mapping (and lag.groups), sampled on the monitor's own thread.
+    auto groupOffsets = kafka::makeRdKafkaGroupOffsets(config->kafka);
+    ops::LagMonitor lag(config, *groupOffsets, ops::catalogDirectory(catalog), clock);
+    lag.exportMetrics(metrics);
+    adminHandler.setLag([&lag](const std::string& mapping) -> std::optional<std::string> {
+      return mapping.empty() ? std::optional<std::string>(lag.renderAll())
+                             : lag.renderMapping(mapping);
+    });
 
     http::ListenerOptions kinesisOptions;
     kinesisOptions.host = config->kinesis.listen.host;
@@ -153,11 +187,13 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     }
     std::cout << std::endl;
     mappings.start();
+    lag.start();
 
     while (!signalWithin(stopSignals, std::chrono::seconds(3600))) {
     }
     spdlog::info("kbridge stopping");
     ready = false;
+    lag.stop();
     // Mappings first: they finish their batches, commit what is durable and leave their groups
     // while the producer (their on_failure path) still runs.
     mappings.stop(kMappingGrace);
@@ -168,6 +204,7 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     producer->flush(std::chrono::seconds(10));
     io.stop();
     catalog.stop();
+    metrics.removeScrapeHook(queueHook);
     if (!destroyWithin(std::move(fetcher), std::chrono::seconds(5))) {
       // librdkafka 2.0.2 can wait forever in rd_kafka_destroy when a topic that a simple-consumer
       // cursor read from was deleted by another instance. Nothing is left to save: every put was

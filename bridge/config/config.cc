@@ -220,9 +220,31 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.integer("on_demand_stream_limit", config->streams.onDemandStreamLimit, 0, 100000);
       r.integer("default_retention_hours", config->streams.defaultRetentionHours, 24, 8760);
     });
+    root.object("limits", [&](ObjectReader& r) {
+      r.boolean("enabled", config->limits.enabled);
+      r.integer("write_bytes_per_second", config->limits.writeBytesPerSecond, 1, 1LL << 40);
+      r.integer("write_records_per_second", config->limits.writeRecordsPerSecond, 1, 100000000);
+      r.integer("read_bytes_per_second", config->limits.readBytesPerSecond, 1, 1LL << 40);
+      r.integer("read_calls_per_second", config->limits.readCallsPerSecond, 1, 1000000);
+    });
     root.object("log", [&](ObjectReader& r) {
       r.string("level", config->log.level, checkLevel);
       r.boolean("json", config->log.json);
+    });
+    root.object("lag", [&](ObjectReader& r) {
+      r.integer("interval_s", config->lag.intervalS, 1, 3600);
+      r.integer("window", config->lag.window, 2, 100);
+      if (const Json* groups = r.raw("groups")) {
+        if (!groups->is_array()) r.error(r.at("groups"), "must be an array of group patterns");
+        for (std::size_t i = 0; groups->is_array() && i < groups->size(); ++i) {
+          const Json& g = (*groups)[i];
+          if (!g.is_string() || g.get<std::string>().empty()) {
+            r.error(r.at("groups") + "[" + std::to_string(i) + "]", "must be a non-empty string");
+          } else {
+            config->lag.groups.push_back(g.get<std::string>());
+          }
+        }
+      }
     });
     if (const Json* mappings = root.raw("mappings")) {
       if (!mappings->is_array()) {

@@ -47,6 +47,16 @@ struct StreamsConfig {
   int defaultRetentionHours = 24;
 };
 
+// Kinesis's per-shard throughput limits (DESIGN.md §4), off unless `enabled`. The defaults are
+// Kinesis's: writes 1 MiB/s or 1,000 records/s per shard, reads 2 MiB/s and 5 GetRecords/s.
+struct LimitsConfig {
+  bool enabled = false;
+  std::int64_t writeBytesPerSecond = 1024 * 1024;
+  int writeRecordsPerSecond = 1000;
+  std::int64_t readBytesPerSecond = 2 * 1024 * 1024;
+  int readCallsPerSecond = 5;
+};
+
 struct LogConfig {
   std::string level = "info";
   bool json = false;
@@ -85,12 +95,22 @@ struct MappingConfig {
   int retryBackoffMaxMs = 30000;
 };
 
+// The consumer-lag monitor (DESIGN.md §8): every mapping's group, plus the other consumer groups
+// whose ids match one of `groups` ('*' matches any run of characters, '?' one character).
+struct LagConfig {
+  int intervalS = 30;  // how often lag is sampled
+  int window = 10;     // samples the status rules look at (Burrow's "intervals")
+  std::vector<std::string> groups;
+};
+
 struct Config {
   KinesisApiConfig kinesis;
   AdminConfig admin;
   KafkaConfig kafka;
   StreamsConfig streams;
+  LimitsConfig limits;
   LogConfig log;
+  LagConfig lag;
   std::vector<MappingConfig> mappings;
 };
 

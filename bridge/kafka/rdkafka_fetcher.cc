@@ -2,6 +2,13 @@
 // partition a cursor that, once started, keeps prefetching from its position. A request at the
 // cursor's position is served from the prefetch queue; any other offset costs one seek. Idle
 // cursors are stopped so their prefetch memory is released.
+//
+// Watermarks: a sequential read (at the cursor's position) below the last known high watermark
+// needs no broker round trip — records are known to exist there, and the high watermark only
+// grows. The known marks come from the last ListOffsets query and from librdkafka's cached high
+// watermark (updated by every fetch response). Any other read — a seek, a reader that caught up
+// with the known end, the first read after an error — asks the broker, so an empty answer is never
+// given while records exist, and a record acknowledged before GetRecords is seen by it.
 
 #include <chrono>
 #include <map>
@@ -24,6 +31,7 @@ struct Cursor {
   std::int32_t partition = 0;
   bool started = false;
   std::int64_t position = -1;  // offset of the next message the prefetch queue will deliver
+  Watermarks known{-1, -1};    // from the last query; `high` raised by fetch responses
   Clock::time_point lastUse;
 };
 
@@ -56,16 +64,22 @@ class RdKafkaFetcher final : public Fetcher {
     std::lock_guard lock(cursor->mutex);
     cursor->lastUse = Clock::now();
     FetchResult result;
-    auto marks = query(cursor->topic, partition);
-    if (!marks) return fail(marks.error());
-    result.watermarks = *marks;
-    offset = std::max(offset, marks->low);
+    const bool sequential = cursor->started && cursor->position == offset &&
+                            offset >= cursor->known.low && offset < knownHigh(*cursor);
+    if (!sequential) {
+      auto marks = query(cursor->topic, partition);
+      if (!marks) return fail(marks.error());
+      cursor->known = *marks;
+    }
+    const Watermarks marks = cursor->known;
+    result.watermarks = marks;
+    offset = std::max(offset, marks.low);
     result.nextOffset = offset;
-    if (offset >= marks->high) return result;
+    if (offset >= marks.high) return result;
 
     if (auto positioned = position(*cursor, offset); !positioned) return fail(positioned.error());
     const auto wanted = static_cast<std::size_t>(
-        std::min<std::int64_t>(static_cast<std::int64_t>(maxRecords), marks->high - offset));
+        std::min<std::int64_t>(static_cast<std::int64_t>(maxRecords), marks.high - offset));
     std::vector<rd_kafka_message_t*> messages(wanted);
     const auto deadline = Clock::now() + std::chrono::milliseconds(kFirstRecordWaitMs);
     std::size_t bytes = 0;
@@ -161,6 +175,16 @@ class RdKafkaFetcher final : public Fetcher {
       cursor->lastUse = Clock::now();
     }
     return cursor;
+  }
+
+  // The cursor's known high watermark, raised to librdkafka's cached one when that is newer.
+  std::int64_t knownHigh(Cursor& cursor) {
+    std::int64_t low = -1, high = -1;
+    if (!rd_kafka_get_watermark_offsets(rk_.get(), rd_kafka_topic_name(cursor.topic),
+                                        cursor.partition, &low, &high)) {
+      cursor.known.high = std::max(cursor.known.high, high);
+    }
+    return cursor.known.high;
   }
 
   KafkaResult<Watermarks> query(rd_kafka_topic_t* topic, std::int32_t partition) {

@@ -20,9 +20,13 @@ namespace kbridge::kafka {
 class KafkaAdmin;
 class RecordProducer;
 class Fetcher;
-}
+}  // namespace kbridge::kafka
 namespace kbridge::streams {
 class Catalog;
+class ShardLimits;
+}  // namespace kbridge::streams
+namespace kbridge::ops {
+class ApiMetrics;
 }
 
 namespace kbridge::kinesis {
@@ -37,6 +41,8 @@ struct Services {
   kafka::RecordProducer* producer = nullptr;
   kafka::Fetcher* fetcher = nullptr;
   Executor* fetch = nullptr;  // reads that may wait on Kafka (GetRecords, GetShardIterator)
+  streams::ShardLimits* limits = nullptr;  // per-shard Kinesis limits; nullptr when off
+  ops::ApiMetrics* metrics = nullptr;      // counts and times every request; optional
 };
 
 using Reply = std::function<void(ApiResult<Json>)>;
@@ -55,9 +61,16 @@ struct ActionCall {
 
 using ActionFn = void (*)(ActionCall call);
 
+// An action's own reader of JSON 1.1 bodies, for the hot paths (PutRecord, PutRecords). It takes
+// the request (returns true, and answers through `call` exactly once) only when the body is
+// well-formed and valid as the generic path would find it; for anything else it returns false
+// with `call` untouched, and the generic path (decode → validate → run) answers, errors included.
+using FastJsonFn = bool (*)(std::string_view body, ActionCall& call);
+
 struct ActionEntry {
   std::string_view name;
-  ActionFn run;  // nullptr: in the Kinesis API but not implemented by this version
+  ActionFn run;                   // nullptr: in the Kinesis API but not implemented by this version
+  FastJsonFn fastJson = nullptr;  // optional
 };
 
 // The result of operations without an output shape: Kinesis answers them with 200 and an empty

@@ -222,40 +222,85 @@ Json timestampValue(std::int64_t epochMillis, WireFormat format) {
 
 std::string base64Encode(std::string_view bytes) {
   std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  base64EncodeTo(out, bytes);
+  return out;
+}
+
+void base64EncodeTo(std::string& out, std::string_view bytes) {
+  const std::size_t start = out.size();
+  out.resize(start + (bytes.size() + 2) / 3 * 4);
+  char* o = out.data() + start;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out += kBase64Alphabet[v >> 18];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += kBase64Alphabet[v & 63];
+    *o++ = kBase64Alphabet[v >> 18];
+    *o++ = kBase64Alphabet[(v >> 12) & 63];
+    *o++ = kBase64Alphabet[(v >> 6) & 63];
+    *o++ = kBase64Alphabet[v & 63];
   }
   const std::size_t rest = bytes.size() - i;
   if (rest == 1) {
     const std::uint32_t v = p[i] << 16;
-    out += kBase64Alphabet[v >> 18];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += "==";
+    *o++ = kBase64Alphabet[v >> 18];
+    *o++ = kBase64Alphabet[(v >> 12) & 63];
+    *o++ = '=';
+    *o = '=';
   } else if (rest == 2) {
     const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
-    out += kBase64Alphabet[v >> 18];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += '=';
+    *o++ = kBase64Alphabet[v >> 18];
+    *o++ = kBase64Alphabet[(v >> 12) & 63];
+    *o++ = kBase64Alphabet[(v >> 6) & 63];
+    *o = '=';
   }
-  return out;
+}
+
+bool base64DecodeTo(std::string_view text, std::string& out) {
+  const std::size_t n = text.size();
+  out.clear();
+  if (n % 4 != 0) return false;
+  if (n == 0) return true;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  // Only trailing '=' pad; any other '=' is outside the table (-1) and rejected below.
+  const std::size_t pads = p[n - 1] != '=' ? 0 : p[n - 2] != '=' ? 1 : 2;
+  out.resize(n / 4 * 3 - pads);
+  char* o = out.data();
+  const std::size_t whole = pads ? n - 4 : n;
+  for (std::size_t i = 0; i < whole; i += 4) {
+    const int a = kBase64Table[p[i]], b = kBase64Table[p[i + 1]], c = kBase64Table[p[i + 2]],
+              d = kBase64Table[p[i + 3]];
+    if ((a | b | c | d) < 0) return false;
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    *o++ = static_cast<char>(v >> 16);
+    *o++ = static_cast<char>((v >> 8) & 0xff);
+    *o++ = static_cast<char>(v & 0xff);
+  }
+  if (pads == 0) return true;
+  const int a = kBase64Table[p[whole]], b = kBase64Table[p[whole + 1]];
+  if ((a | b) < 0) return false;
+  if (pads == 2) {
+    if ((b & 0xf) != 0) return false;  // bits that make no whole byte must be zero
+    *o = static_cast<char>((a << 2) | (b >> 4));
+    return true;
+  }
+  const int c = kBase64Table[p[whole + 2]];
+  if (c < 0 || (c & 0x3) != 0) return false;
+  const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
+  *o++ = static_cast<char>(v >> 16);
+  *o = static_cast<char>((v >> 8) & 0xff);
+  return true;
 }
 
 std::optional<std::string> base64Decode(std::string_view text, std::string* whyNot) {
+  std::string out;
+  if (base64DecodeTo(text, out)) return out;
   auto reject = [&](std::string reason) -> std::optional<std::string> {
     if (whyNot) *whyNot = std::move(reason);
     return std::nullopt;
   };
-  // The checks and their order are Coral's (as kinesalite records them): length first, then the
-  // first character outside the alphabet (or an '=' followed by anything but '='), then the
-  // canonical form of the tail.
+  // Why it failed. The checks and their order are Coral's (as kinesalite records them): length
+  // first, then the first character outside the alphabet (or an '=' followed by anything but
+  // '='), then the canonical form of the tail.
   const std::size_t length = utf16Length(text);
   if (length % 4 != 0)
     return reject("Base64 encoded length is expected a multiple of 4 bytes but found: " +
@@ -268,31 +313,8 @@ std::optional<std::string> base64Decode(std::string_view text, std::string* whyN
       return reject("Invalid Base64 character: '" + std::string(text.substr(i, n)) + "'");
     }
   }
-  std::size_t pads = 0;
-  while (pads < text.size() && text[text.size() - 1 - pads] == '=') ++pads;
-  const std::string_view data = text.substr(0, text.size() - pads);
-  constexpr std::string_view kBadTail = "Invalid last non-pad Base64 character dectected";
-  if (pads > 2) return reject(std::string(kBadTail));
-  if (pads > 0) {
-    // The bits of the last character that do not make a whole byte must be zero.
-    const int last = kBase64Table[static_cast<unsigned char>(data.back())];
-    const int unused = pads == 1 ? 0x3 : 0xf;
-    if ((last & unused) != 0) return reject(std::string(kBadTail));
-  }
-
-  std::string out;
-  out.reserve(data.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char ch : data) {
-    acc = (acc << 6) | static_cast<std::uint32_t>(kBase64Table[static_cast<unsigned char>(ch)]);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
+  // Left: more than two pads, or a last non-pad character with bits that make no whole byte.
+  return reject("Invalid last non-pad Base64 character dectected");
 }
 
 }  // namespace kbridge::kinesis

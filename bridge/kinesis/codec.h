@@ -48,7 +48,12 @@ std::size_t utf16Length(std::string_view utf8);
 
 // Base64 (standard alphabet, padded).
 std::string base64Encode(std::string_view bytes);
+// The same, appended to `out` (hot paths that write a response body directly).
+void base64EncodeTo(std::string& out, std::string_view bytes);
 // Strict decoding as AWS does it; nullopt with a reason on bad input.
 std::optional<std::string> base64Decode(std::string_view text, std::string* whyNot = nullptr);
+// The same decoding into `out` (replacing its content), without the reason: false exactly when
+// base64Decode gives nullopt. For hot paths that decode straight into the buffer they keep.
+bool base64DecodeTo(std::string_view text, std::string& out);
 
 }  // namespace kbridge::kinesis

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
 #include "kinesis/model.h"
+#include "ops/api_metrics.h"
 
 namespace kbridge::kinesis {
 namespace {
@@ -90,19 +92,23 @@ http::Response errorResponse(const ApiError& error, WireFormat format) {
 }
 
 void Dispatcher::handle(http::Request request, http::Respond respond) {
-  if (request.method != "POST") {
-    return respond(xmlError(403, "AccessDeniedException",
-                            "Unable to determine service/operation name to be authorized"));
-  }
-  const auto contentType = request.header("Content-Type");
-  const auto format = wireFormatFor(contentType);
-
   const auto target = request.header("X-Amz-Target");
   const auto dot = target.find('.');
   const auto service = target.substr(0, dot);
   const auto operation =
       dot == std::string_view::npos ? std::string_view{} : target.substr(dot + 1);
   const ActionEntry* action = service == kServicePrefix ? findAction(operation) : nullptr;
+  if (services_.metrics) {
+    // Every answer below, error or not, passes through here: one place counts and times them all.
+    respond = services_.metrics->instrument(action ? action->name : std::string_view("unknown"),
+                                            std::chrono::steady_clock::now(), std::move(respond));
+  }
+  if (request.method != "POST") {
+    return respond(xmlError(403, "AccessDeniedException",
+                            "Unable to determine service/operation name to be authorized"));
+  }
+  const auto contentType = request.header("Content-Type");
+  const auto format = wireFormatFor(contentType);
 
   if (request.body.empty()) {
     // Kinesis answers in JSON only when the request said JSON 1.1; otherwise in CBOR.
@@ -120,31 +126,25 @@ void Dispatcher::handle(http::Request request, http::Respond respond) {
     }
     return respond(xmlError(404, "UnknownOperationException", ""));
   }
-  auto decoded = decodeBody(request.body, *format);
-  if (!decoded) return respond(errorResponse(decoded.error(), *format));
-  if (!action) return respond(errorResponse({ErrorType::kUnknownOperation, ""}, *format));
-  if (!action->run) {
+  if (!action || !action->run) {
+    auto decoded = decodeBody(request.body, *format);
+    if (!decoded) return respond(errorResponse(decoded.error(), *format));
+    if (!action) return respond(errorResponse({ErrorType::kUnknownOperation, ""}, *format));
     return respond(errorResponse({ErrorType::kUnknownOperation,
                                   "kbridge does not implement " + std::string(operation) + " yet."},
                                  *format));
   }
-  const Shape* shape = inputShapeFor(action->name);
-  auto input =
-      shape ? validateInput(*decoded, *shape, *format) : ApiResult<Json>(std::move(*decoded));
-  if (!input) return respond(errorResponse(input.error(), *format));
 
   ActionCall call;
-  call.input = std::move(*input);
   call.format = *format;
   call.services = &services_;
   const auto fmt = *format;
-  const std::string name(action->name);
   call.replyEncoded = [respond, fmt](std::string body) {
     http::Response r = encoded(200, Json(), fmt);
     r.body = std::move(body);
     respond(std::move(r));
   };
-  call.reply = [respond = std::move(respond), fmt, name](ApiResult<Json> result) {
+  call.reply = [respond = std::move(respond), fmt, name = action->name](ApiResult<Json> result) {
     if (!result) {
       if (httpStatus(result.error().type) >= 500) {
         spdlog::warn("{} failed: {} {}", name, errorTypeName(result.error().type),
@@ -154,6 +154,16 @@ void Dispatcher::handle(http::Request request, http::Respond respond) {
     }
     respond(encoded(200, *result, fmt));
   };
+  // The hot paths read their common JSON form directly; everything else (errors included) takes
+  // the generic path below.
+  if (fmt == WireFormat::kJson && action->fastJson && action->fastJson(request.body, call)) return;
+
+  auto decoded = decodeBody(request.body, fmt);
+  if (!decoded) return call.reply(fail(decoded.error()));
+  const Shape* shape = inputShapeFor(action->name);
+  auto input = shape ? validateInput(*decoded, *shape, fmt) : ApiResult<Json>(std::move(*decoded));
+  if (!input) return call.reply(fail(input.error()));
+  call.input = std::move(*input);
   action->run(std::move(call));
 }
 

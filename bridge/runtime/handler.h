@@ -21,6 +21,10 @@
 
 #include "common/clock.h"
 
+namespace kbridge::ops {
+class MetricsRegistry;
+}
+
 namespace kbridge::runtime {
 
 // One Kinesis record as a handler sees it (Lambda's event record, decoded).
@@ -40,6 +44,9 @@ struct HandlerContext {
   std::string region;
   std::string accountId;
   const Clock* clock = nullptr;
+  // The process's Prometheus registry, for handlers that export metrics (the `metrics` handler);
+  // nullptr when the process has none (tests). Outlives the handler.
+  ops::MetricsRegistry* metrics = nullptr;
 };
 
 struct Batch {

@@ -10,13 +10,14 @@ namespace kbridge::runtime {
 MappingRuntime::MappingRuntime(std::shared_ptr<const config::Config> config,
                                streams::Catalog& catalog, kafka::RecordProducer& producer,
                                const Clock& clock, HandlerFactory handlers,
-                               GroupConsumerFactory consumers)
+                               GroupConsumerFactory consumers, ops::MetricsRegistry* metrics)
     : config_(std::move(config)),
       catalog_(catalog),
       producer_(producer),
       clock_(clock),
       handlers_(std::move(handlers)),
-      consumers_(std::move(consumers)) {}
+      consumers_(std::move(consumers)),
+      metrics_(metrics) {}
 
 MappingRuntime::~MappingRuntime() {
   stop(std::chrono::seconds(30));
@@ -50,6 +51,7 @@ void MappingRuntime::start() {
     }
     deps.clock = &clock_;
     deps.makeConsumer = consumers_;
+    deps.metrics = metrics_;
     auto worker = std::make_unique<MappingWorker>(std::move(deps));
     worker->start();
     std::lock_guard lock(mutex_);

@@ -24,7 +24,7 @@ class MappingRuntime {
  public:
   MappingRuntime(std::shared_ptr<const config::Config> config, streams::Catalog& catalog,
                  kafka::RecordProducer& producer, const Clock& clock, HandlerFactory handlers,
-                 GroupConsumerFactory consumers);
+                 GroupConsumerFactory consumers, ops::MetricsRegistry* metrics = nullptr);
   ~MappingRuntime();
 
   void start();
@@ -39,7 +39,8 @@ class MappingRuntime {
   const Clock& clock_;
   HandlerFactory handlers_;
   GroupConsumerFactory consumers_;
-  mutable std::mutex mutex_;  // guards workers_ (describe() runs on an I/O thread)
+  ops::MetricsRegistry* metrics_;  // optional; handed to every worker
+  mutable std::mutex mutex_;       // guards workers_ (describe() runs on an I/O thread)
   std::vector<std::unique_ptr<MappingWorker>> workers_;
 };
 

@@ -67,6 +67,8 @@ MappingWorker::MappingWorker(Deps deps)
   context_.streamArn = "arn:aws:kinesis:" + context_.region + ":" + context_.accountId +
                        ":stream/" + mapping_.stream;
   context_.clock = clock_;
+  context_.metrics = deps.metrics;
+  if (deps.metrics) metrics_ = std::make_unique<ops::MappingMetrics>(*deps.metrics, mapping_.name);
 }
 
 MappingWorker::~MappingWorker() {
@@ -197,6 +199,7 @@ void MappingWorker::pollOnce() {
         record.arrivalMs = r.timestampMs;
         if (filter_ && !filter_->matches(record)) {
           counters_.filtered += 1;
+          if (metrics_) metrics_->filtered.Increment();
           it->second->pipeline.skip(r.offset);
           continue;
         }
@@ -228,13 +231,24 @@ void MappingWorker::runTask(std::shared_ptr<Shard> shard, PipelineTask task) {
   if (task.kind == PipelineTask::Kind::kDiscard) {
     const bool sent = sendFailureRecord(*shard, task);
     std::lock_guard lock(mutex_);
-    if (sent) counters_.discarded += task.records.size();
+    if (sent) {
+      counters_.discarded += task.records.size();
+      if (metrics_) metrics_->onFailureRecords.Increment(static_cast<double>(task.records.size()));
+    }
     shard->pipeline.completeDiscard(task.lane, sent, clock_->nowMillis());
     dispatch(shard, clock_->nowMillis());
     taskDone_.notify_all();
     return;
   }
   counters_.invocations += 1;
+  if (metrics_) {
+    metrics_->invocations.Increment();
+    metrics_->batchSize.Observe(static_cast<double>(task.records.size()));
+    if (shard->iteratorAge && !task.records.empty()) {
+      const auto age = clock_->nowMillis() - task.records.back().arrivalMs;
+      shard->iteratorAge->Set(static_cast<double>(std::max<std::int64_t>(0, age)) / 1000.0);
+    }
+  }
   Batch batch;
   batch.shardId = shard->shardId;
   batch.partition = shard->partition;
@@ -247,15 +261,25 @@ void MappingWorker::runTask(std::shared_ptr<Shard> shard, PipelineTask task) {
   }
   if (result.outcome == Outcome::kOk) {
     counters_.delivered += task.records.size();
+    if (metrics_) metrics_->delivered.Increment(static_cast<double>(task.records.size()));
   } else {
     counters_.errors += 1;
+    if (metrics_) metrics_->errors.Increment();
     spdlog::log(result.outcome == Outcome::kRetryLater ? spdlog::level::info : spdlog::level::warn,
                 "mapping {}: {} batch of {} from {} (first {}): {}", mapping_.name,
                 result.outcome == Outcome::kRetryLater ? "retrying" : "failed", task.records.size(),
                 shard->shardId, task.records.front().sequenceNumber, result.error);
   }
   std::lock_guard lock(mutex_);
+  const auto before = shard->pipeline.stats();
   shard->pipeline.complete(task.lane, result, clock_->nowMillis());
+  if (metrics_) {
+    const auto& after = shard->pipeline.stats();
+    if (after.retries != before.retries)
+      metrics_->retries.Increment(static_cast<double>(after.retries - before.retries));
+    if (after.bisects != before.bisects)
+      metrics_->bisects.Increment(static_cast<double>(after.bisects - before.bisects));
+  }
   dispatch(shard, clock_->nowMillis());
   taskDone_.notify_all();
 }
@@ -366,6 +390,7 @@ void MappingWorker::onAssigned(const kafka::PartitionOffsets& partitions) {
     auto shard = std::make_shared<Shard>(
         partition, streams::shardIdName(static_cast<std::uint32_t>(partition)), options_, offset);
     shard->committed = offset;
+    if (metrics_) shard->iteratorAge = &metrics_->iteratorAge(shard->shardId);
     shards_[partition] = shard;
   }
   spdlog::info("mapping {}: assigned {} shard(s)", mapping_.name, partitions.size());

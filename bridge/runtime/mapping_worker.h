@@ -25,6 +25,7 @@
 #include "common/executor.h"
 #include "config/config.h"
 #include "kafka/group_consumer.h"
+#include "ops/mapping_metrics.h"
 #include "runtime/filter.h"
 #include "runtime/handler.h"
 #include "runtime/shard_pipeline.h"
@@ -61,6 +62,7 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
     std::optional<RecordFilter> filter;
     const Clock* clock = nullptr;
     GroupConsumerFactory makeConsumer;
+    ops::MetricsRegistry* metrics = nullptr;  // optional; outlives the worker
   };
 
   explicit MappingWorker(Deps deps);
@@ -88,6 +90,7 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
     bool revoked = false;
     bool paused = false;
     std::int64_t committed = -1;
+    prometheus::Gauge* iteratorAge = nullptr;  // with metrics
     Shard(std::int32_t p, std::string id, const PipelineOptions& o, std::int64_t start)
         : partition(p), shardId(std::move(id)), pipeline(o, start) {}
   };
@@ -132,6 +135,7 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
   std::int64_t lastCommitMs_ = 0;
   std::chrono::milliseconds grace_{30000};
   MappingCounters counters_;
+  std::unique_ptr<ops::MappingMetrics> metrics_;  // null without a registry
 };
 
 }  // namespace kbridge::runtime

@@ -147,6 +147,7 @@ void ShardPipeline::complete(int index, const DeliveryResult& result, std::int64
       if (!lane.splits.empty()) lane.splits.pop_back();
       lane.splits.push_back(n - n / 2);
       lane.splits.push_back(n / 2);
+      stats_.bisects += 1;
       return;  // splits do not use up retries, and are tried at once
     }
   }
@@ -163,6 +164,7 @@ void ShardPipeline::retryOrDiscard(Lane& lane, std::size_t size, std::int64_t no
     return;
   }
   lane.notBeforeMs = nowMs + backoff(lane.retries);
+  stats_.retries += 1;
 }
 
 void ShardPipeline::completeDiscard(int index, bool sent, std::int64_t nowMs) {

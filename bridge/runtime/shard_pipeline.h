@@ -77,6 +77,13 @@ class ShardPipeline {
   std::size_t bufferedRecords() const { return bufferedRecords_; }
   std::size_t bufferedBytes() const { return bufferedBytes_; }
 
+  // Running totals, for metrics: failed attempts scheduled again, and attempts split in two.
+  struct Stats {
+    std::uint64_t retries = 0;
+    std::uint64_t bisects = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
  private:
   struct Entry {
     Record record;
@@ -108,6 +115,7 @@ class ShardPipeline {
   std::int64_t nextOffset_;
   std::size_t bufferedRecords_ = 0;
   std::size_t bufferedBytes_ = 0;
+  Stats stats_;
 };
 
 // The lane of a partition key: stable for the process (FNV-1a), spreads keys evenly.

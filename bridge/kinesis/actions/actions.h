@@ -20,7 +20,9 @@ void listShards(ActionCall call);
 void listStreams(ActionCall call);
 void listTagsForStream(ActionCall call);
 void putRecord(ActionCall call);
+bool putRecordJson(std::string_view body, ActionCall& call);  // FastJsonFn
 void putRecords(ActionCall call);
+bool putRecordsJson(std::string_view body, ActionCall& call);  // FastJsonFn
 void removeTagsFromStream(ActionCall call);
 
 }  // namespace kbridge::kinesis::actions

@@ -19,6 +19,13 @@ ApiError streamNotFound(const std::string& name, const config::Config& config) {
           "Stream " + name + " under account " + config.kinesis.accountId + " not found."};
 }
 
+ApiError shardThrottled(const std::string& stream, std::uint32_t shard,
+                        const config::Config& config) {
+  return {ErrorType::kProvisionedThroughputExceeded,
+          "Rate exceeded for shard " + streams::shardIdName(shard) + " in stream " + stream +
+              " under account " + config.kinesis.accountId + "."};
+}
+
 ApiResult<std::string> streamNameOf(const Json& input, const Services& services) {
   const auto& config = *services.config;
   std::optional<std::string> fromName;

@@ -24,6 +24,11 @@ ApiStatus requireActive(const streams::StreamMeta& meta, const Services& service
 
 std::string streamArn(const std::string& name, const config::Config& config);
 ApiError streamNotFound(const std::string& name, const config::Config& config);
+// ProvisionedThroughputExceededException "Rate exceeded for shard shardId-... in stream NAME under
+// account ACCOUNT.", as Kinesis words it for a throttled shard (per-shard limits on writes and
+// reads, a full producer queue).
+ApiError shardThrottled(const std::string& stream, std::uint32_t shard,
+                        const config::Config& config);
 
 Json shardJson(const streams::ShardMeta& shard);
 Json modeDetailsJson(const streams::StreamMeta& meta);

@@ -12,6 +12,7 @@
 #include "streams/catalog.h"
 #include "streams/sequence_number.h"
 #include "streams/shard_iterator.h"
+#include "streams/shard_limits.h"
 
 namespace kbridge::kinesis::actions {
 namespace {
@@ -79,12 +80,22 @@ ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
   // An iterator of an earlier stream with the same name reads nothing of the new one.
   if (meta->generation != it->generation || it->shard >= meta->shards.size()) return fail(noShard);
 
+  // Optional per-shard read limits: 5 calls/s, and no call while the shard's read bytes are in
+  // debt (2 MiB/s); the bytes of this answer are charged after the fetch.
+  if (services.limits && !services.limits->tryRead(it->stream, it->shard)) {
+    return fail(shardThrottled(it->stream, it->shard, config));
+  }
   const std::size_t limit = static_cast<std::size_t>(input.value("Limit", 10000));
   const std::int64_t from =
       it->offset == streams::kTrimHorizonOffset ? 0 : static_cast<std::int64_t>(it->offset);
   auto fetched = services.fetcher->fetch(meta->topic, static_cast<std::int32_t>(it->shard), from,
                                          limit, kMaxResponseBytes);
   if (!fetched) return fail(toApiError(fetched.error()));
+  if (services.limits) {
+    std::size_t bytes = 0;
+    for (const auto& r : fetched->records) bytes += r.key.size() + r.value.size();
+    services.limits->chargeRead(it->stream, it->shard, bytes);
+  }
 
   std::int64_t behind = 0;
   if (fetched->nextOffset < fetched->watermarks.high) {

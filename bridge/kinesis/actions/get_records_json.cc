@@ -9,14 +9,58 @@ namespace kbridge::kinesis::actions {
 namespace {
 
 // Epoch seconds with the millisecond fraction, as timestampValue() renders them in JSON: whole
-// seconds as an integer, otherwise the shortest decimal that round-trips the double.
-void appendTimestamp(std::string& out, std::int64_t ms) {
-  if (ms % 1000 == 0) {
-    out += std::to_string(ms / 1000);
-    return;
+// seconds as an integer, otherwise the shortest decimal that round-trips the double. Records of
+// one page mostly share their arrival millisecond, so the last rendering is kept.
+class TimestampWriter {
+ public:
+  void append(std::string& out, std::int64_t ms) {
+    if (ms != lastMs_ || text_.empty()) {
+      lastMs_ = ms;
+      text_ = ms % 1000 == 0 ? std::to_string(ms / 1000)
+                             : nlohmann::json(static_cast<double>(ms) / 1000.0).dump();
+    }
+    out += text_;
   }
-  out += nlohmann::json(static_cast<double>(ms) / 1000.0).dump();
-}
+
+ private:
+  std::int64_t lastMs_ = 0;
+  std::string text_;
+};
+
+// Sequence numbers of one page: consecutive offsets give consecutive numbers, so the decimal text
+// of the previous one is incremented in place instead of converting 128 bits each time.
+class SequenceWriter {
+ public:
+  SequenceWriter(std::uint64_t generation, std::uint32_t shard)
+      : generation_(generation), shard_(shard) {}
+
+  void append(std::string& out, std::int64_t offset) {
+    if (text_.empty() || offset != lastOffset_ + 1 || !increment()) {
+      text_ = streams::SequenceNumber{generation_, shard_, static_cast<std::uint64_t>(offset)}
+                  .toString();
+    }
+    lastOffset_ = offset;
+    out += text_;
+  }
+
+ private:
+  // Adds one to the decimal text; false when every digit carries (the length would change).
+  bool increment() {
+    for (auto it = text_.rbegin(); it != text_.rend(); ++it) {
+      if (*it != '9') {
+        ++*it;
+        return true;
+      }
+      *it = '0';
+    }
+    return false;
+  }
+
+  const std::uint64_t generation_;
+  const std::uint32_t shard_;
+  std::int64_t lastOffset_ = 0;
+  std::string text_;
+};
 
 void appendString(std::string& out, const std::string& s) {
   for (unsigned char c : s) {
@@ -46,18 +90,19 @@ std::string getRecordsJson(std::uint64_t generation, std::uint32_t shard,
   appendString(out, nextIterator);
   out += ",\"Records\":[";
   bool first = true;
+  TimestampWriter timestamps;
+  SequenceWriter sequences(generation, shard);
   for (const auto& r : records) {
     if (!first) out.push_back(',');
     first = false;
     out += "{\"ApproximateArrivalTimestamp\":";
-    appendTimestamp(out, r.timestampMs);
+    timestamps.append(out, r.timestampMs);
     out += ",\"Data\":\"";
-    out += base64Encode(r.value);
+    base64EncodeTo(out, r.value);
     out += "\",\"PartitionKey\":";
     appendString(out, r.key);
     out += ",\"SequenceNumber\":\"";
-    out +=
-        streams::SequenceNumber{generation, shard, static_cast<std::uint64_t>(r.offset)}.toString();
+    sequences.append(out, r.offset);
     out += "\"}";
   }
   out += "]}";

@@ -4,6 +4,7 @@
 #include "kinesis/kafka_error_mapping.h"
 #include "streams/catalog.h"
 #include "streams/routing.h"
+#include "streams/shard_limits.h"
 
 namespace kbridge::kinesis::actions {
 
@@ -60,27 +61,38 @@ ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
 
 }  // namespace
 
-ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, const Json& entry) {
+RecordInput recordInputOf(Json& entry) {
+  RecordInput input;
+  input.partitionKey = std::move(entry.at("PartitionKey").get_ref<std::string&>());
+  if (auto it = entry.find("ExplicitHashKey"); it != entry.end()) {
+    input.explicitHashKey = std::move(it->get_ref<std::string&>());
+  }
+  const auto& data = entry.at("Data").get_binary();
+  input.data.assign(data.begin(), data.end());
+  return input;
+}
+
+ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, RecordInput& input) {
+  auto shard = routeRecord(stream, input.partitionKey, input.explicitHashKey);
+  if (!shard) return fail(shard.error());
   kafka::OutgoingRecord record;
   record.topic = stream.topic;
-  record.key = entry.at("PartitionKey").get<std::string>();
-  if (auto it = entry.find("ExplicitHashKey"); it != entry.end()) {
-    record.explicitHashKey = it->get<std::string>();
-  }
-  auto shard = routeRecord(stream, record.key, record.explicitHashKey);
-  if (!shard) return fail(shard.error());
   record.partition = static_cast<std::int32_t>(*shard);
-  const auto& data = entry.at("Data").get_binary();
-  record.value.assign(data.begin(), data.end());
+  record.key = std::move(input.partitionKey);
+  record.value = std::move(input.data);
+  record.explicitHashKey = std::move(input.explicitHashKey);
   return record;
+}
+
+bool admitWrite(const Services& services, const std::string& stream, std::uint32_t shard,
+                std::size_t bytes) {
+  return services.limits == nullptr || services.limits->tryWrite(stream, shard, bytes);
 }
 
 ApiError deliveryError(const kafka::KafkaError& error, const streams::StreamMeta& stream,
                        std::uint32_t shard, const config::Config& config) {
   if (error.kind == kafka::KafkaErrorKind::kQueueFull) {
-    return {ErrorType::kProvisionedThroughputExceeded,
-            "Rate exceeded for shard " + streams::shardIdName(shard) + " in stream " + stream.name +
-                " under account " + config.kinesis.accountId + "."};
+    return shardThrottled(stream.name, shard, config);
   }
   return toApiError(error);
 }

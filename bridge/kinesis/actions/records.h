@@ -1,6 +1,7 @@
 #pragma once
-// Shared by PutRecord and PutRecords: finding the stream without blocking an HTTP thread, routing
-// a record to its shard, and the wire errors of a failed delivery.
+// Shared by PutRecord and PutRecords: the validated input of one record, finding the stream
+// without blocking an HTTP thread, routing a record to its shard, per-shard write limits, and the
+// wire errors of a failed delivery.
 
 #include <functional>
 #include <optional>
@@ -12,6 +13,17 @@
 
 namespace kbridge::kinesis::actions {
 
+// One record of a validated PutRecord input or PutRecords entry. Built from the generic Json tree
+// or directly by the JSON 1.1 readers (records_json.h); its strings move on into the Kafka record.
+struct RecordInput {
+  std::string partitionKey;
+  std::optional<std::string> explicitHashKey;
+  std::string data;  // decoded bytes
+};
+
+// Moves the fields of a validated entry (PartitionKey, ExplicitHashKey, Data) out of `entry`.
+RecordInput recordInputOf(Json& entry);
+
 // Calls `then` with the stream when this instance knows it (no Kafka round trip); otherwise syncs
 // the catalog on the control executor first, so a stream just created through another instance is
 // found. Replies ResourceNotFoundException itself when the stream does not exist or is not
@@ -19,10 +31,15 @@ namespace kbridge::kinesis::actions {
 void withWritableStream(ActionCall call, const std::string& name,
                         std::function<void(ActionCall, streams::StreamMeta)> then);
 
-// The Kafka record for one validated PutRecord input or PutRecords entry (PartitionKey, Data,
-// ExplicitHashKey), routed to its shard: ExplicitHashKey when given (InvalidArgumentException
-// outside [0, 2^128 - 1]), else MD5 of the partition key.
-ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, const Json& entry);
+// The Kafka record for one record, routed to its shard: ExplicitHashKey when given
+// (InvalidArgumentException outside [0, 2^128 - 1]), else MD5 of the partition key. Moves the key
+// and data out of `input` only on success.
+ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, RecordInput& input);
+
+// True when the optional per-shard write limits (services.limits) admit one more record of
+// `bytes` (data + partition key) on `shard`; always true when limits are off.
+bool admitWrite(const Services& services, const std::string& stream, std::uint32_t shard,
+                std::size_t bytes);
 
 // The wire error of a record Kafka did not acknowledge.
 ApiError deliveryError(const kafka::KafkaError& error, const streams::StreamMeta& stream,

@@ -57,7 +57,9 @@ TEST(HandlerRegistry, BuildsTheBuiltinTypesAndReportsUnknownOnes) {
   EXPECT_TRUE(errors.empty());
   EXPECT_EQ(buildHandler("lambda", json::object(), "$.h", errors), nullptr);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], R"($.h.type: unknown handler type "lambda" (known: log, null, webhook))");
+  EXPECT_EQ(
+      errors[0],
+      R"($.h.type: unknown handler type "lambda" (known: archive, log, metrics, null, webhook))");
 }
 
 // A file in the temp directory, removed afterwards.

@@ -7,6 +7,7 @@
 
 #include "fakes/fake_kafka.h"
 #include "streams/catalog.h"
+#include "streams/shard_limits.h"
 
 namespace kbridge::kinesis {
 namespace {
@@ -473,6 +474,61 @@ TEST_F(DispatcherTest, BadExplicitHashKeyAndOversizedBatches) {
   auto tooBig = call("PutRecords", {{"StreamName", "big"}, {"Records", records}}, 400);
   EXPECT_EQ(tooBig["__type"], "InvalidArgumentException");
   EXPECT_TRUE(topics_.partitions.empty());
+}
+
+TEST_F(DispatcherTest, PerShardLimitsThrottleAsKinesisDoes) {
+  call("CreateStream", {{"StreamName", "lim"}, {"ShardCount", 1}});
+  streams::ShardLimitRates rates;
+  rates.writeRecordsPerSecond = 3;
+  rates.readCallsPerSecond = 2;
+  streams::ShardLimits limits(rates, clock_);
+  services_.limits = &limits;
+  const std::string throttled =
+      "Rate exceeded for shard shardId-000000000000 in stream lim under account 000000000000.";
+  const auto& log = topics_.partitions[{"lim", 0}];
+
+  // PutRecords: the records within the allowance are written, the others fail one by one.
+  auto batch = call("PutRecords", putRecordsBody("lim", 5));
+  EXPECT_EQ(batch["FailedRecordCount"], 2);
+  EXPECT_TRUE(batch["Records"][2].contains("SequenceNumber"));
+  EXPECT_EQ(batch["Records"][3]["ErrorCode"], "ProvisionedThroughputExceededException");
+  EXPECT_EQ(batch["Records"][3]["ErrorMessage"], throttled);
+  EXPECT_EQ(log.size(), 3u);
+
+  // PutRecord: the whole call is throttled and nothing is written; in both wire formats.
+  auto one =
+      call("PutRecord", {{"StreamName", "lim"}, {"PartitionKey", "k"}, {"Data", "AQ=="}}, 400);
+  EXPECT_EQ(one["__type"], "ProvisionedThroughputExceededException");
+  EXPECT_EQ(one["message"], throttled);
+  auto cbor = send(
+      "PutRecord",
+      [] {
+        std::string out;
+        Json::to_cbor(
+            Json{{"StreamName", "lim"}, {"PartitionKey", "k"}, {"Data", Json::binary({1})}}, out);
+        return out;
+      }(),
+      "application/x-amz-cbor-1.1");
+  EXPECT_EQ(cbor.status, 400);
+  EXPECT_EQ(Json::from_cbor(cbor.body)["__type"], "ProvisionedThroughputExceededException");
+  EXPECT_EQ(log.size(), 3u);
+
+  clock_.advance(1000);
+  call("PutRecord", {{"StreamName", "lim"}, {"PartitionKey", "k"}, {"Data", "AQ=="}});
+  EXPECT_EQ(log.size(), 4u);
+
+  // GetRecords: two calls per second here.
+  auto it = call("GetShardIterator", {{"StreamName", "lim"},
+                                      {"ShardId", "shardId-000000000000"},
+                                      {"ShardIteratorType", "TRIM_HORIZON"}});
+  auto page = call("GetRecords", {{"ShardIterator", it["ShardIterator"]}});
+  EXPECT_EQ(page["Records"].size(), 4u);
+  call("GetRecords", {{"ShardIterator", page["NextShardIterator"]}});
+  auto third = call("GetRecords", {{"ShardIterator", page["NextShardIterator"]}}, 400);
+  EXPECT_EQ(third["__type"], "ProvisionedThroughputExceededException");
+  EXPECT_EQ(third["message"], throttled);
+  clock_.advance(500);
+  call("GetRecords", {{"ShardIterator", page["NextShardIterator"]}});
 }
 
 }  // namespace

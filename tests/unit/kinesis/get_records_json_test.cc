@@ -40,5 +40,24 @@ TEST(GetRecordsJsonTest, WritesExactlyWhatTheGenericEncoderWrites) {
   EXPECT_EQ(getRecordsJson(1, 0, {}, "x", 0), generic(1, 0, {}, "x", 0));
 }
 
+TEST(GetRecordsJsonTest, ConsecutiveOffsetsAndSharedTimestampsAsTheGenericEncoder) {
+  // Runs of consecutive offsets (their sequence numbers carry through 9s), gaps, repeated and
+  // changing arrival times, values of every length modulo 3.
+  std::vector<kafka::FetchedRecord> records;
+  std::int64_t offset = 987;
+  for (int i = 0; i < 3000; ++i) {
+    offset += i % 700 == 699 ? 5 : 1;
+    const std::int64_t ms = 1700000000000 + (i / 100) * 7 + (i % 1000 == 0 ? 1 : 0);
+    records.push_back({offset, ms, "k" + std::to_string(i), std::string(i % 5, 'v')});
+  }
+  EXPECT_EQ(getRecordsJson(1700000000000, 3, records, "n", 0),
+            generic(1700000000000, 3, records, "n", 0));
+  EXPECT_EQ(
+      getRecordsJson(
+          0, 0, {{9, 0, "k", "v"}, {10, 0, "k", "v"}, {99, 0, "k", ""}, {100, 0, "k", ""}}, "n", 0),
+      generic(0, 0, {{9, 0, "k", "v"}, {10, 0, "k", "v"}, {99, 0, "k", ""}, {100, 0, "k", ""}}, "n",
+              0));
+}
+
 }  // namespace
 }  // namespace kbridge::kinesis::actions

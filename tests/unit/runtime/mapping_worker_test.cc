@@ -14,6 +14,7 @@
 #include <set>
 
 #include "fakes/fake_kafka.h"
+#include "ops/metric_values.h"
 #include "streams/catalog.h"
 #include "streams/sequence_number.h"
 
@@ -191,6 +192,7 @@ class MappingWorkerTest : public ::testing::Test {
     deps.handler = std::move(handler);
     deps.filter = std::move(filter);
     deps.clock = &clock_;
+    deps.metrics = &metrics_;
     deps.makeConsumer = [this](const kafka::GroupConsumerOptions& options,
                                kafka::GroupRebalanceListener& listener) {
       options_ = options;
@@ -221,6 +223,7 @@ class MappingWorkerTest : public ::testing::Test {
   }
 
   SystemClock clock_;
+  ops::MetricsRegistry metrics_;  // outlives worker_
   std::unique_ptr<streams::Catalog> catalog_;
   testing::InMemoryTopics topics_;
   std::shared_ptr<const config::Config> config_;
@@ -278,6 +281,25 @@ TEST_F(MappingWorkerTest, PoisonRecordGoesToTheOnFailureStreamAndTheCheckpointPa
   EXPECT_EQ(doc["responseContext"]["errorMessage"], "poison in batch");
   ASSERT_EQ(doc["Records"].size(), 1u);
   EXPECT_EQ(doc["Records"][0]["kinesis"]["data"], "cjM3");  // base64("r37")
+
+  worker_->stop();
+  auto metric = [this](const char* name, bool sum = false) {
+    return testing::metricValue(metrics_, name, {{"mapping", "m"}}, sum).value_or(-1);
+  };
+  EXPECT_EQ(metric("kbridge_mapping_on_failure_records_total"), 1.0);
+  EXPECT_EQ(metric("kbridge_mapping_records_delivered_total"), 99.0);
+  EXPECT_GE(metric("kbridge_mapping_bisects_total"), 1.0);
+  EXPECT_GE(metric("kbridge_mapping_retries_total"), 1.0) << "the poison record alone is retried";
+  const double invocations = metric("kbridge_mapping_invocations_total");
+  EXPECT_EQ(invocations, static_cast<double>(worker_->counters().invocations.load()));
+  EXPECT_EQ(metric("kbridge_mapping_errors_total"),
+            static_cast<double>(worker_->counters().errors.load()));
+  EXPECT_EQ(metric("kbridge_mapping_batch_size"), invocations) << "one sample per invocation";
+  EXPECT_GE(metric("kbridge_mapping_batch_size", true), 100.0);
+  EXPECT_GE(testing::metricValue(metrics_, "kbridge_mapping_iterator_age_seconds",
+                                 {{"mapping", "m"}, {"shard", "shardId-000000000000"}})
+                .value_or(-1),
+            0.0);
 }
 
 TEST_F(MappingWorkerTest, FilteredRecordsAreSkippedButAdvanceTheCheckpoint) {
@@ -296,6 +318,9 @@ TEST_F(MappingWorkerTest, FilteredRecordsAreSkippedButAdvanceTheCheckpoint) {
   EXPECT_EQ(handler_->snapshot(),
             (std::vector<std::string>{R"({"type":"order","n":1})", R"({"type":"order","n":4})"}));
   EXPECT_EQ(worker_->counters().filtered.load(), 3u);
+  EXPECT_EQ(
+      testing::metricValue(metrics_, "kbridge_mapping_records_filtered_total", {{"mapping", "m"}}),
+      3.0);
 }
 
 TEST_F(MappingWorkerTest, RevocationWaitsForTheBatchInFlightAndCommitsOnlyDeliveredRecords) {
