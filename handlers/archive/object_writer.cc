@@ -18,19 +18,6 @@ std::string errnoText(const std::string& what) {
 
 }  // namespace
 
-std::string writeAll(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errnoText("write");
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return "";
-}
-
 std::string fsyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errnoText("open " + dir);

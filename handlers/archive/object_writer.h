@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "handlers/archive/archive_settings.h"
+#include "handlers/common/text_output.h"
 
 namespace kbridge::handlers::archive {
 
@@ -49,9 +50,8 @@ class ObjectWriter {
   std::size_t written_ = 0;
 };
 
-// Durability helpers shared with the manifest.
-std::string fsyncDirectory(const std::string& dir);                // "" = ok
-std::string makeDirectories(const std::string& dir);               // mkdir -p, fsyncs parents
-std::string writeAll(int fd, const char* data, std::size_t size);  // "" = ok
+// Durability helpers shared with the manifest (which also uses handlers::writeAll).
+std::string fsyncDirectory(const std::string& dir);   // "" = ok
+std::string makeDirectories(const std::string& dir);  // mkdir -p, fsyncs parents
 
 }  // namespace kbridge::handlers::archive

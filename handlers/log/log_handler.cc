@@ -1,8 +1,5 @@
 #include "handlers/log/log_handler.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cassert>
 #include <cerrno>
 #include <cstdint>
@@ -12,6 +9,7 @@
 #include <optional>
 
 #include "config/reader.h"
+#include "handlers/common/text_output.h"
 #include "handlers/webhook/lambda_event.h"
 #include "kinesis/codec.h"
 
@@ -64,7 +62,7 @@ void appendPrintable(std::string& out, std::string_view text) {
 // Lifecycle: built from validated settings; open() resolves the output (opening a file for
 // appending), deliver() writes, close() closes a file it opened.
 // Threading: deliver() formats a batch's lines without a lock, then writes them with one write
-// loop under `mutex_`, so the lines of a batch stay together and batches never interleave.
+// loop under TextOutput's lock, so the lines of a batch stay together and batches never interleave.
 class LogHandler final : public runtime::Handler {
  public:
   explicit LogHandler(LogSettings settings) : settings_(std::move(settings)) {}
@@ -73,17 +71,7 @@ class LogHandler final : public runtime::Handler {
   std::string open(const runtime::HandlerContext& context) override {
     mapping_ = context.mappingName;
     writer_.emplace(context);
-    if (settings_.output == "stdout") {
-      fd_ = STDOUT_FILENO;
-    } else if (settings_.output == "stderr") {
-      fd_ = STDERR_FILENO;
-    } else {
-      fd_ = ::open(settings_.output.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-      if (fd_ < 0) {
-        return "log handler: cannot open " + settings_.output + ": " + std::strerror(errno);
-      }
-      ownsFd_ = true;
-    }
+    if (auto why = output_.open(settings_.output); !why.empty()) return "log handler: " + why;
     return "";
   }
 
@@ -98,29 +86,14 @@ class LogHandler final : public runtime::Handler {
       }
       text += '\n';
     }
-    std::lock_guard lock(mutex_);
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-      const ssize_t n = ::write(fd_, p, left);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        // Records written before the error are logged again on retry: a log is at-least-once.
-        return runtime::DeliveryResult::retryLater("log handler: write to " + settings_.output +
-                                                   " failed: " + std::strerror(errno));
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
+    if (auto why = output_.write(text); !why.empty()) {
+      // Records written before the error are logged again on retry: a log is at-least-once.
+      return runtime::DeliveryResult::retryLater("log handler: " + why);
     }
     return runtime::DeliveryResult::ok();
   }
 
-  void close() override {
-    std::lock_guard lock(mutex_);
-    if (ownsFd_ && fd_ >= 0) ::close(fd_);
-    ownsFd_ = false;
-    fd_ = -1;
-  }
+  void close() override { output_.close(); }
 
  private:
   void appendTextLine(std::string& out, std::string_view shardId, const runtime::Record& r) const {
@@ -148,9 +121,7 @@ class LogHandler final : public runtime::Handler {
   const LogSettings settings_;
   std::string mapping_;
   std::optional<LambdaEventWriter> writer_;
-  std::mutex mutex_;
-  int fd_ = -1;
-  bool ownsFd_ = false;
+  TextOutput output_;
 };
 
 }  // namespace

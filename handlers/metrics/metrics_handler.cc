@@ -1,8 +1,5 @@
 #include "handlers/metrics/metrics_handler.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cassert>
 #include <cerrno>
 #include <cstring>
@@ -11,6 +8,7 @@
 #include <optional>
 
 #include "config/reader.h"
+#include "handlers/common/text_output.h"
 #include "handlers/metrics/batch_summary.h"
 #include "ops/metrics.h"
 
@@ -88,13 +86,8 @@ class MetricsHandler final : public runtime::Handler {
     baseLabels_ = labels;
 
     if (settings_.emf) {
-      const auto& out = settings_.emf->output;
-      if (out == "stdout") {
-        fd_ = STDOUT_FILENO;
-      } else {
-        fd_ = ::open(out.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) return "metrics handler: cannot open " + out + ": " + std::strerror(errno);
-        ownsFd_ = true;
+      if (auto why = emf_.open(settings_.emf->output); !why.empty()) {
+        return "metrics handler: " + why;
       }
     }
     return "";
@@ -138,12 +131,7 @@ class MetricsHandler final : public runtime::Handler {
     return runtime::DeliveryResult::ok();
   }
 
-  void close() override {
-    std::lock_guard lock(writeMutex_);
-    if (ownsFd_ && fd_ >= 0) ::close(fd_);
-    ownsFd_ = false;
-    fd_ = -1;
-  }
+  void close() override { emf_.close(); }
 
  private:
   // The label a source is counted under; creates its counter on first use. sourcesMutex_ held.
@@ -182,20 +170,8 @@ class MetricsHandler final : public runtime::Handler {
   }
 
   std::string write(const std::string& text) {
-    std::lock_guard lock(writeMutex_);
-    if (fd_ < 0) return "metrics handler: the EMF output is closed";
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-      const ssize_t n = ::write(fd_, p, left);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return "metrics handler: write to " + settings_.emf->output +
-               " failed: " + std::strerror(errno);
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
+    if (!emf_.isOpen()) return "metrics handler: the EMF output is closed";
+    if (auto why = emf_.write(text); !why.empty()) return "metrics handler: " + why;
     return "";
   }
 
@@ -216,9 +192,7 @@ class MetricsHandler final : public runtime::Handler {
   std::map<std::string, prometheus::Counter*, std::less<>> sources_;
   std::size_t admitted_ = 0;  // distinct sources with their own series
 
-  std::mutex writeMutex_;  // guards fd_, ownsFd_
-  int fd_ = -1;
-  bool ownsFd_ = false;
+  TextOutput emf_;  // the EMF lines, when configured
 };
 
 }  // namespace
