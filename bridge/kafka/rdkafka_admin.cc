@@ -128,19 +128,7 @@ class RdKafkaAdmin final : public KafkaAdmin {
   }
 
   KafkaResult<int> partitionCount(const std::string& topic) {
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
-    std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> owner(rkt,
-                                                                         rd_kafka_topic_destroy);
-    const rd_kafka_metadata_t* md = nullptr;
-    if (auto e = rd_kafka_metadata(rk_.get(), 0, rkt, &md, timeoutMs_)) {
-      return fail(makeKafkaError(e, ""));
-    }
-    std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> mdOwner(
-        md, rd_kafka_metadata_destroy);
-    if (md->topic_cnt < 1) return fail(makeKafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, ""));
-    const auto& t = md->topics[0];
-    if (t.err) return fail(makeKafkaError(t.err, ""));
-    return t.partition_cnt;
+    return queryPartitionCount(rk_.get(), topic, timeoutMs_);
   }
 
   KafkaResult<TopicConfigs> dynamicConfigs(const std::string& topic) {

@@ -149,17 +149,7 @@ class RdKafkaFetcher final : public Fetcher {
 
   KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
                                           std::int64_t timestampMs) override {
-    RdPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = timestampMs;
-    if (auto e = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeoutMs_)) {
-      return fail(makeKafkaError(e, ""));
-    }
-    const auto& p = list->elems[0];
-    if (p.err) return fail(makeKafkaError(p.err, ""));
-    if (p.offset >= 0) return static_cast<std::int64_t>(p.offset);
-    auto marks = watermarks(topic, partition);  // no record that late: the end of the partition
-    if (!marks) return fail(marks.error());
-    return marks->high;
+    return queryOffsetForTime(rk_.get(), topic, partition, timestampMs, timeoutMs_);
   }
 
  private:
@@ -188,12 +178,7 @@ class RdKafkaFetcher final : public Fetcher {
   }
 
   KafkaResult<Watermarks> query(rd_kafka_topic_t* topic, std::int32_t partition) {
-    Watermarks w;
-    if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), rd_kafka_topic_name(topic), partition,
-                                                  &w.low, &w.high, timeoutMs_)) {
-      return fail(makeKafkaError(e, ""));
-    }
-    return w;
+    return queryWatermarks(rk_.get(), rd_kafka_topic_name(topic), partition, timeoutMs_);
   }
 
   KafkaStatus position(Cursor& cursor, std::int64_t offset) {

@@ -49,27 +49,11 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
   }
 
   KafkaResult<int> partitionCount(const std::string& topic) override {
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
-    std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> owner(rkt,
-                                                                         rd_kafka_topic_destroy);
-    const rd_kafka_metadata_t* md = nullptr;
-    if (auto e = rd_kafka_metadata(rk_.get(), 0, rkt, &md, timeoutMs_)) {
-      return fail(makeKafkaError(e, ""));
-    }
-    std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> mdOwner(
-        md, rd_kafka_metadata_destroy);
-    if (md->topic_cnt < 1) return fail(makeKafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, ""));
-    if (md->topics[0].err) return fail(makeKafkaError(md->topics[0].err, ""));
-    return md->topics[0].partition_cnt;
+    return queryPartitionCount(rk_.get(), topic, timeoutMs_);
   }
 
   KafkaResult<Watermarks> watermarks(const std::string& topic, std::int32_t partition) override {
-    Watermarks w;
-    if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition, &w.low,
-                                                  &w.high, timeoutMs_)) {
-      return fail(makeKafkaError(e, ""));
-    }
-    return w;
+    return queryWatermarks(rk_.get(), topic, partition, timeoutMs_);
   }
 
   KafkaResult<OffsetMap> timestampsAt(const std::string& topic, const OffsetMap& offsets) override {
@@ -98,17 +82,7 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
 
   KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
                                           std::int64_t timestampMs) override {
-    RdPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = timestampMs;
-    if (auto e = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeoutMs_)) {
-      return fail(makeKafkaError(e, ""));
-    }
-    const auto& p = list->elems[0];
-    if (p.err) return fail(makeKafkaError(p.err, ""));
-    if (p.offset >= 0) return static_cast<std::int64_t>(p.offset);
-    auto marks = watermarks(topic, partition);  // no record that late: the end of the partition
-    if (!marks) return fail(marks.error());
-    return marks->high;
+    return queryOffsetForTime(rk_.get(), topic, partition, timestampMs, timeoutMs_);
   }
 
   KafkaResult<GroupMembership> membership(const std::string& group) override {

@@ -43,4 +43,42 @@ RdKafkaPtr makeRdKafkaClient(rd_kafka_type_t type, RdConfPtr conf) {
   return RdKafkaPtr(rk);
 }
 
+KafkaResult<Watermarks> queryWatermarks(rd_kafka_t* rk, const std::string& topic,
+                                        std::int32_t partition, int timeoutMs) {
+  Watermarks w;
+  if (auto e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &w.low, &w.high,
+                                                timeoutMs)) {
+    return fail(makeKafkaError(e, ""));
+  }
+  return w;
+}
+
+KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& topic,
+                                             std::int32_t partition, std::int64_t timestampMs,
+                                             int timeoutMs) {
+  RdPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = timestampMs;
+  if (auto e = rd_kafka_offsets_for_times(rk, list.get(), timeoutMs)) {
+    return fail(makeKafkaError(e, ""));
+  }
+  const auto& p = list->elems[0];
+  if (p.err) return fail(makeKafkaError(p.err, ""));
+  if (p.offset >= 0) return static_cast<std::int64_t>(p.offset);
+  auto marks = queryWatermarks(rk, topic, partition, timeoutMs);  // no record that late
+  if (!marks) return fail(marks.error());
+  return marks->high;
+}
+
+KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, int timeoutMs) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> owner(rkt, rd_kafka_topic_destroy);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (auto e = rd_kafka_metadata(rk, 0, rkt, &md, timeoutMs)) return fail(makeKafkaError(e, ""));
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> mdOwner(
+      md, rd_kafka_metadata_destroy);
+  if (md->topic_cnt < 1) return fail(makeKafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, ""));
+  if (md->topics[0].err) return fail(makeKafkaError(md->topics[0].err, ""));
+  return md->topics[0].partition_cnt;
+}
+
 }  // namespace kbridge::kafka

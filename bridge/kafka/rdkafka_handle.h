@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "kafka/errors.h"
+#include "kafka/fetcher.h"
 
 namespace kbridge::kafka {
 
@@ -41,5 +42,15 @@ RdConfPtr makeRdKafkaConf(const config::KafkaConfig& config, const ConfOverrides
 
 // Creates a client handle; throws std::runtime_error on failure (start-up only).
 RdKafkaPtr makeRdKafkaClient(rd_kafka_type_t type, RdConfPtr conf);
+
+// Broker queries shared by the clients (each blocks up to `timeoutMs`).
+KafkaResult<Watermarks> queryWatermarks(rd_kafka_t* rk, const std::string& topic,
+                                        std::int32_t partition, int timeoutMs);
+// The first offset with a timestamp at or after `timestampMs`; the end of the partition when no
+// record is that late.
+KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& topic,
+                                             std::int32_t partition, std::int64_t timestampMs,
+                                             int timeoutMs);
+KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, int timeoutMs);
 
 }  // namespace kbridge::kafka
