@@ -11,6 +11,8 @@
 //                             as one PutRecords of 500 does — and repeats for --warmup + --duration
 //                             seconds. Latency = one batch, produce call to last report.
 //                             --max-records N stops after N delivered records (a fill; no warm-up).
+//                             --linger-ms X overrides linger.ms (fractions allowed) to explore the
+//                             latency/throughput trade-off of the producer setting.
 //   --mode consume            Reads partition 0 from the beginning until --expect records (one
 //                             pass) and starts new passes while --duration has not elapsed.
 //
@@ -42,6 +44,7 @@ struct Options {
   int connections = 1, batch = 500, recordBytes = 100;
   double duration = 10, warmup = 1;
   long long maxRecords = 0, expect = 0;
+  std::string lingerMs = "1";  // kbridge's producer setting
   int brokerPid = 0;
 };
 
@@ -131,7 +134,7 @@ int runProduce(const Options& o) {
                        {{"client.id", "kbridge-bench-baseline"},
                         {"acks", "all"},
                         {"enable.idempotence", "true"},
-                        {"linger.ms", "1"},
+                        {"linger.ms", o.lingerMs},
                         {"message.timeout.ms", "30000"},
                         {"queue.buffering.max.kbytes", "262144"}},
                        onDelivery);
@@ -337,6 +340,8 @@ int main(int argc, char** argv) {
       o.maxRecords = std::stoll(next());
     else if (a == "--expect")
       o.expect = std::stoll(next());
+    else if (a == "--linger-ms")
+      o.lingerMs = next();
     else
       usage("unknown argument " + a);
   }

@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 
 namespace kbridge::kafka {
 namespace {
@@ -23,6 +27,24 @@ void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value
 }
 
 }  // namespace
+
+void destroyRdKafkaBounded(rd_kafka_t* rk) {
+  if (!rk) return;
+  constexpr auto kDestroyWait = std::chrono::seconds(15);
+  const std::string name = rd_kafka_name(rk);
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  std::thread([rk, done] {
+    rd_kafka_destroy(rk);
+    done->set_value();
+  }).detach();
+  if (finished.wait_for(kDestroyWait) == std::future_status::timeout) {
+    spdlog::warn(
+        "kafka client {} did not shut down within {} s (a librdkafka wait after its topic was "
+        "deleted); leaving it to the process",
+        name, std::chrono::duration_cast<std::chrono::seconds>(kDestroyWait).count());
+  }
+}
 
 RdConfPtr makeRdKafkaConf(const config::KafkaConfig& config, const ConfOverrides& overrides) {
   RdConfPtr conf(rd_kafka_conf_new());

@@ -15,8 +15,14 @@
 
 namespace kbridge::kafka {
 
+// Destroys a client handle, waiting at most 15 s. librdkafka 2.0's rd_kafka_destroy() can wait
+// forever for its broker thread after a query on a topic that was deleted meanwhile (e.g. the
+// stream of a running mapping): the handle is then left to the process (its threads idle) and a
+// warning logged, rather than blocking shutdown or a worker.
+void destroyRdKafkaBounded(rd_kafka_t* rk);
+
 struct RdKafkaDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+  void operator()(rd_kafka_t* rk) const { destroyRdKafkaBounded(rk); }
   void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
   void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
   void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }

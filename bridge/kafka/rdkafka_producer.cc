@@ -62,14 +62,19 @@ void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
 class RdKafkaProducer final : public RecordProducer {
  public:
   explicit RdKafkaProducer(const config::KafkaConfig& config) {
-    auto conf =
-        makeRdKafkaConf(config, {{"client.id", "kbridge-producer"},
-                                 {"acks", "all"},
-                                 {"enable.idempotence", "true"},
-                                 {"linger.ms", "1"},
-                                 {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
-                                 {"queue.buffering.max.kbytes", "65536"},
-                                 {"message.max.bytes", "2097152"}});
+    // Never acknowledge a record Kafka could still lose or duplicate: these are not the user's.
+    ConfOverrides overrides = {{"client.id", "kbridge-producer"},
+                               {"acks", "all"},
+                               {"enable.idempotence", "true"},
+                               {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
+                               {"message.max.bytes", "2097152"}};
+    // Tuning a user may change through kafka.rdkafka (latency against batching, memory).
+    const std::pair<const char*, const char*> defaults[] = {
+        {"linger.ms", "1"}, {"queue.buffering.max.kbytes", "65536"}};
+    for (const auto& [key, value] : defaults) {
+      if (!config.rdkafka.count(key)) overrides.emplace_back(key, value);
+    }
+    auto conf = makeRdKafkaConf(config, overrides);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), onDelivery);
     rk_ = makeRdKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
     pollThread_ = std::thread([this] {

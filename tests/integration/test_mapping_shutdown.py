@@ -3,6 +3,8 @@
 - SIGTERM while a slow handler is busy: kbridge lets the batches in flight finish, commits exactly
   what was delivered, leaves the group and exits 0; a restart continues from there without
   redelivering anything.
+- SIGTERM after a running mapping's stream was deleted: kbridge still exits 0 in bounded time
+  (librdkafka 2.0 can wait forever in rd_kafka_destroy() after a query on a deleted topic).
 - `kbridge config check FILE` reports mapping errors with their JSON paths (exit 2), all at once.
 """
 import json
@@ -10,9 +12,28 @@ import subprocess
 import time
 
 from kbridge_harness import base_config, require_env, unique_name
+from kinesis_checks import call
 from mapping_checks import (committed_offsets, end_offsets, group_of, mapping, put_all, serving,
                             wait_committed, wait_started)
 from webhook_sink import order_violations
+
+
+def test_sigterm_after_the_stream_was_deleted(kbridge, kbridge_factory, kafka_bootstrap,
+                                              new_stream):
+    stream = new_stream(shards=2, prefix="map-deleted")
+    name = unique_name("deleted")
+    with serving(kbridge_factory, [mapping(name, stream, {"type": "null"})],
+                 name="deleted-1") as instance:
+        wait_started(kafka_bootstrap, group_of(name), stream, 2)
+        put_all(kbridge, stream, [(f"k{i}", b"x") for i in range(20)])
+        status, payload = call(kbridge, "DeleteStream", {"StreamName": stream})
+        assert status == 200, payload
+        time.sleep(3)  # the worker's consumer meets the deleted topic
+        stopped_at = time.monotonic()
+        assert instance.stop(timeout=40) == 0
+        stop_s = time.monotonic() - stopped_at
+    print(f"\nexited {stop_s:.1f}s after SIGTERM with the mapping's stream deleted")
+    assert stop_s < 35
 
 
 def test_sigterm_commits_what_was_delivered(kbridge, kbridge_factory, kafka_bootstrap, new_stream,
