@@ -26,7 +26,10 @@ const char* const kReplayUsage =
     "[--json]\n"
     "                      --config FILE\n"
     "  POSITION: trim-horizon | latest | timestamp:ISO-8601 | sequence:SEQ |\n"
-    "            offset:SHARD=N,...  (SHARD as 0 or shardId-000000000000)\n";
+    "            offset:SHARD=N,...  (SHARD as 0 or shardId-000000000000)\n"
+    "  Without --execute only the plan is printed. --execute --mapping M pauses M on every\n"
+    "  running kbridge instance, moves its offsets and resumes it; --execute --group G refuses\n"
+    "  while the group has members.\n";
 
 namespace {
 
@@ -82,6 +85,25 @@ std::optional<Session> openSession(const std::string& path,
   s.streams = ops::catalogDirectory(*s.catalog);
   return s;
 }
+
+// The catalog as executeReplayPaused()'s control store.
+class CatalogControlStore final : public ops::GroupControlStore {
+ public:
+  explicit CatalogControlStore(streams::Catalog& catalog) : catalog_(catalog) {}
+  Result<std::optional<streams::GroupControl>, std::string> current(
+      const std::string& group) override {
+    if (auto synced = catalog_.sync(); !synced) return fail(synced.error().message);
+    return catalog_.groupControl(group);
+  }
+  Result<bool, std::string> write(const streams::GroupControl& control) override {
+    if (auto put = catalog_.putGroupControl(control); !put) return fail(put.error().message);
+    return true;
+  }
+  void sleepFor(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+
+ private:
+  streams::Catalog& catalog_;
+};
 
 std::string cell(std::int64_t v) {
   return v < 0 ? "-" : std::to_string(v);
@@ -217,6 +239,8 @@ int replayCommand(const std::vector<std::string>& args, const config::MappingVal
       std::cerr << "stream " << streamName << " does not exist\n";
       return 1;
     }
+    // Validates the position and shows the plan; with --execute on a mapping, the plan printed is
+    // the one made while the mapping is paused.
     auto plan = ops::planReplayFromKafka(*session->kafka, *position, *stream, group);
     if (!plan) {
       std::cerr << "kbridge replay: " << plan.error() << "\n";
@@ -224,21 +248,57 @@ int replayCommand(const std::vector<std::string>& args, const config::MappingVal
     }
     const bool execute = opts->count("--execute") > 0;
     const bool json = opts->count("--json") > 0;
-    if (!json) std::cout << ops::renderPlanTable(*plan);
-    nlohmann::json doc = ops::toJson(*plan);
-    doc["executed"] = false;
+    nlohmann::json doc;
     int code = 0;
     if (!execute) {
-      if (!json) std::cout << "dry run: nothing changed (add --execute to move the checkpoint)\n";
-    } else if (!plan->changesAnything()) {
-      if (!json) std::cout << "nothing to change\n";
-    } else if (auto done = ops::executeReplay(*session->kafka, *plan); !done) {
-      std::cerr << "kbridge replay: refused: " << done.error() << "\n";
-      doc["error"] = done.error();
-      code = 1;
+      if (!json) {
+        std::cout << ops::renderPlanTable(*plan);
+        std::cout << "dry run: nothing changed (add --execute to move the checkpoint)\n";
+      }
+      doc = ops::toJson(*plan);
+      doc["executed"] = false;
+    } else if (byMapping) {
+      // The mapping may be running on any number of instances: pause it through the catalog.
+      CatalogControlStore store(*session->catalog);
+      SystemClock clock;
+      ops::PausedReplayOptions options;
+      options.mapping = opts->at("--mapping");
+      options.replayId = ops::newReplayId();
+      auto progress = [&](const std::string& line) { std::cerr << line << "\n"; };
+      auto done = ops::executeReplayPaused(*session->kafka, store, clock, *position, *stream, group,
+                                           options, progress);
+      if (!done) {
+        std::cerr << "kbridge replay: " << done.error() << "\n";
+        doc = ops::toJson(*plan);
+        doc["executed"] = false;
+        doc["error"] = done.error();
+        code = 1;
+      } else {
+        doc = ops::toJson(done->plan);
+        doc["executed"] = done->executed;
+        doc["replay_id"] = options.replayId;
+        if (!json) {
+          std::cout << ops::renderPlanTable(done->plan);
+          std::cout << (done->executed ? "done: mapping " + options.mapping +
+                                             " resumed from the new offsets (replay " +
+                                             options.replayId + ")\n"
+                                       : std::string("nothing to change; mapping resumed\n"));
+        }
+      }
     } else {
-      doc["executed"] = true;
-      if (!json) std::cout << "done: group " << group << " now resumes from the new offsets\n";
+      if (!json) std::cout << ops::renderPlanTable(*plan);
+      doc = ops::toJson(*plan);
+      doc["executed"] = false;
+      if (!plan->changesAnything()) {
+        if (!json) std::cout << "nothing to change\n";
+      } else if (auto done = ops::executeReplay(*session->kafka, *plan); !done) {
+        std::cerr << "kbridge replay: refused: " << done.error() << "\n";
+        doc["error"] = done.error();
+        code = 1;
+      } else {
+        doc["executed"] = true;
+        if (!json) std::cout << "done: group " << group << " now resumes from the new offsets\n";
+      }
     }
     if (json) std::cout << doc.dump(2) << "\n";
     session->catalog->stop();

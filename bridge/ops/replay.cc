@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 #include <sstream>
 
 #include "config/config.h"
@@ -250,8 +251,8 @@ Result<bool, std::string> executeReplay(kafka::GroupOffsets& kafka, const Replay
     return fail("group " + plan.group + " has " + std::to_string(membership->members) +
                 " active member(s) (state " + membership->state +
                 "): a running consumer would overwrite the new offsets with its next commit. "
-                "Stop the kbridge instances running the mapping, or set \"enabled\": false for it "
-                "and restart them, then run replay --execute again");
+                "Stop its consumers first (for a kbridge mapping, use replay --mapping M, which "
+                "pauses the mapping on every running instance)");
   }
   kafka::OffsetMap changes;
   for (const auto& s : plan.shards) {
@@ -263,6 +264,106 @@ Result<bool, std::string> executeReplay(kafka::GroupOffsets& kafka, const Replay
                 done.error().message);
   }
   return true;
+}
+
+std::string newReplayId() {
+  std::random_device random;
+  std::uniform_int_distribution<std::uint64_t> bits;
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(bits(random)));
+  return text;
+}
+
+streams::GroupControl pauseRecord(const std::string& group, const PausedReplayOptions& options,
+                                  const std::string& position, std::int64_t nowMs) {
+  streams::GroupControl control;
+  control.group = group;
+  control.state = streams::GroupControl::State::kPaused;
+  control.replayId = options.replayId;
+  control.mapping = options.mapping;
+  control.reason = "replay to " + position;
+  control.writtenMs = nowMs;
+  control.deadlineMs = nowMs + (options.waitForEmpty + options.deadlineMargin).count();
+  return control;
+}
+
+Result<PausedReplayResult, std::string> executeReplayPaused(
+    kafka::GroupOffsets& kafka, GroupControlStore& store, const Clock& clock,
+    const ReplayPosition& position, const StreamInfo& stream, const std::string& group,
+    const PausedReplayOptions& options, const std::function<void(const std::string&)>& progress) {
+  const auto start = clock.nowMillis();
+  auto existing = store.current(group);
+  if (!existing)
+    return fail("cannot read the pause state of group " + group + ": " + existing.error());
+  if (*existing && (*existing)->pausedAt(start) && (*existing)->replayId != options.replayId) {
+    return fail("group " + group + " is already paused by replay " + (*existing)->replayId + " (" +
+                (*existing)->reason + ") for up to " +
+                std::to_string(((*existing)->deadlineMs - start + 999) / 1000) +
+                " s more; run replay again when it has finished");
+  }
+  const auto pause = pauseRecord(group, options, position.text, start);
+  if (auto written = store.write(pause); !written) {
+    return fail("cannot write the pause record of group " + group + ": " + written.error());
+  }
+  progress("replay " + options.replayId + ": pausing mapping " + options.mapping + " (group " +
+           group + ") on every kbridge instance; waiting up to " +
+           std::to_string(options.waitForEmpty.count() / 1000) + " s for the group to empty");
+
+  // Every exit from here on resumes the mapping.
+  auto resume = [&](const std::string& why) -> std::string {
+    streams::GroupControl resumed = pause;
+    resumed.state = streams::GroupControl::State::kResumed;
+    resumed.writtenMs = clock.nowMillis();
+    if (auto written = store.write(resumed); !written) {
+      return why + (why.empty() ? "" : "; ") + "cannot write the resume record (" +
+             written.error() + "): the mapping resumes by itself at its pause deadline, in " +
+             std::to_string(std::max<std::int64_t>(0, pause.deadlineMs - clock.nowMillis()) /
+                            1000) +
+             " s";
+    }
+    progress("replay " + options.replayId + ": resumed mapping " + options.mapping);
+    return why;
+  };
+
+  std::string lastState;
+  int lastMembers = 0;
+  for (;;) {
+    auto membership = kafka.membership(group);
+    if (membership && !membership->active()) break;
+    if (membership) {
+      lastState = membership->state;
+      lastMembers = membership->members;
+    }
+    if (clock.nowMillis() - start >= options.waitForEmpty.count()) {
+      std::string why =
+          membership ? "group " + group + " still has " + std::to_string(lastMembers) +
+                           " active member(s) (state " + lastState + ") after " +
+                           std::to_string(options.waitForEmpty.count() / 1000) +
+                           " s: consumers that are not kbridge instances running mapping " +
+                           options.mapping + " (or older kbridge versions) do not honour the pause"
+                     : "cannot describe group " + group + ": " + membership.error().message;
+      return fail(resume(why + "; nothing was changed"));
+    }
+    store.sleepFor(options.pollInterval);
+  }
+  PausedReplayResult out;
+  out.waitedMs = clock.nowMillis() - start;
+  progress("replay " + options.replayId + ": group " + group + " is empty after " +
+           std::to_string(out.waitedMs) + " ms; planning from its committed offsets");
+
+  auto plan = planReplayFromKafka(kafka, position, stream, group);
+  if (!plan) return fail(resume(plan.error() + "; nothing was changed"));
+  out.plan = std::move(*plan);
+  if (clock.nowMillis() >= pause.deadlineMs) {
+    return fail(
+        resume("the pause's deadline passed before the offsets could be moved; nothing "
+               "was changed"));
+  }
+  auto done = executeReplay(kafka, out.plan);
+  if (!done) return fail(resume(done.error()));
+  out.executed = *done;
+  if (auto why = resume(""); !why.empty()) return fail("offsets moved, but " + why);
+  return out;
 }
 
 }  // namespace kbridge::ops

@@ -74,14 +74,25 @@ std::string MappingRuntime::describe() const {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   std::lock_guard lock(mutex_);
   for (const auto& mapping : config_->mappings) {
-    nlohmann::ordered_json m = {
-        {"name", mapping.name},           {"stream", mapping.stream},
-        {"handler", mapping.handlerType}, {"consumer_group", mapping.consumerGroup},
-        {"enabled", mapping.enabled},     {"running", false}};
+    nlohmann::ordered_json m = {{"name", mapping.name},
+                                {"stream", mapping.stream},
+                                {"handler", mapping.handlerType},
+                                {"consumer_group", mapping.consumerGroup},
+                                {"enabled", mapping.enabled},
+                                {"running", false},
+                                {"state", mapping.enabled ? "not running" : "disabled"}};
     for (const auto& w : workers_) {
       if (w->name() != mapping.name) continue;
       const auto& c = w->counters();
       m["running"] = true;
+      // "paused": left its group for a replay (streams/group_control.h) and will rejoin.
+      const auto pause = w->pauseStatus();
+      m["state"] = pause.paused ? "paused" : "running";
+      if (pause.paused) {
+        m["pause"] = {{"replay_id", pause.replayId},
+                      {"reason", pause.reason},
+                      {"deadline_ms", pause.deadlineMs}};
+      }
       m["invocations"] = c.invocations.load();
       m["errors"] = c.errors.load();
       m["delivered"] = c.delivered.load();

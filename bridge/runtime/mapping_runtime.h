@@ -29,7 +29,9 @@ class MappingRuntime {
 
   void start();
   void stop(std::chrono::milliseconds grace);
-  // {"mappings":[{"name","stream","enabled","invocations","delivered",...}]} for the admin API.
+  // {"mappings":[{"name","stream","enabled","running","state","invocations","delivered",...}]}
+  // for the admin API; state is running | paused (for a replay; with "pause": {replay_id, reason,
+  // deadline_ms}) | not running | disabled.
   std::string describe() const;
 
  private:

@@ -21,6 +21,10 @@ constexpr std::int64_t kCommitIntervalMs = 1000;
 constexpr auto kFailureRecordTimeout = std::chrono::seconds(30);
 constexpr int kMaxPoolThreads = 64;
 constexpr auto kCancelWait = std::chrono::seconds(2);
+// While paused, how often the group's control record is looked at (an in-memory read).
+constexpr auto kPausedCheckInterval = std::chrono::milliseconds(100);
+// At most this long for deliveries in flight to finish before leaving the group for a pause.
+constexpr auto kPauseDrainMax = std::chrono::milliseconds(10000);
 
 PipelineOptions pipelineOptions(const config::MappingConfig& m) {
   PipelineOptions o;
@@ -126,6 +130,46 @@ void MappingWorker::run() {
                   mapping_.handlerType, why);
     if (!sleepUnlessStopping(std::chrono::seconds(5))) return;
   }
+  while (!stopping_) {
+    // A pause in force at start (a replay while this instance was down or starting) is honoured
+    // before the group is joined at all.
+    if (!holdWhilePaused()) break;
+    if (!joinGroup()) break;
+    while (!stopping_ && !pauseRequested()) pollOnce();
+    if (stopping_) break;
+    leaveGroupForPause();
+  }
+  if (consumer_) {
+    // Graceful shutdown: nothing new starts (stopping_), what runs may finish.
+    std::vector<std::shared_ptr<Shard>> owned;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [_, s] : shards_) owned.push_back(s);
+    }
+    if (!waitIdle(owned, grace_)) {
+      spdlog::warn(
+          "mapping {}: deliveries still running after {} ms; cancelling them, their records "
+          "stay uncommitted",
+          mapping_.name, grace_.count());
+      handler_->cancel();
+      (void)waitIdle(owned, kCancelWait);
+    }
+    handler_->flush();
+    commitShards(owned);
+    consumer_->close();  // onRevoked: commits again and releases the shards
+  }
+  // Not in the group: never joined, or stopped while paused (the pause committed and left).
+  pool_.reset();  // joins; a delivery abandoned above finishes here
+  consumer_.reset();
+  handler_->close();
+  spdlog::info(
+      "mapping {}: stopped; {} invocations, {} records delivered, {} filtered, {} given up on, "
+      "{} errors",
+      mapping_.name, counters_.invocations.load(), counters_.delivered.load(),
+      counters_.filtered.load(), counters_.discarded.load(), counters_.errors.load());
+}
+
+bool MappingWorker::joinGroup() {
   kafka::GroupConsumerOptions options;
   options.groupId = mapping_.consumerGroup;
   options.topic = topic_;
@@ -136,38 +180,99 @@ void MappingWorker::run() {
     consumer_ = makeConsumer_(options, *this);
   } catch (const std::exception& e) {
     spdlog::error("mapping {}: {}", mapping_.name, e.what());
-    handler_->close();
-    return;
+    return false;
   }
   spdlog::info("mapping {}: {} → {} handler, group {}", mapping_.name, mapping_.stream,
                mapping_.handlerType, mapping_.consumerGroup);
-  while (!stopping_) pollOnce();
+  return true;
+}
 
-  // Graceful shutdown: nothing new starts (stopping_), what runs may finish.
+PauseGate::Change MappingWorker::observePause() {
+  const auto control = catalog_->groupControl(mapping_.consumerGroup);
+  const auto now = clock_->nowMillis();
+  std::lock_guard lock(gateMutex_);
+  const auto change = gate_.observe(control, now);
+  switch (change) {
+    case PauseGate::Change::kNone:
+      break;
+    case PauseGate::Change::kPause:
+      spdlog::info(
+          "mapping {}: pausing for replay {} ({}): group {} is left until resumed, at "
+          "most {} ms",
+          mapping_.name, gate_.replayId(), gate_.reason(), mapping_.consumerGroup,
+          std::max<std::int64_t>(0, gate_.deadlineMs() - now));
+      break;
+    case PauseGate::Change::kResume:
+      spdlog::info(
+          "mapping {}: resumed by replay {}; rejoining group {} from its committed offsets",
+          mapping_.name, control ? control->replayId : gate_.replayId(), mapping_.consumerGroup);
+      break;
+    case PauseGate::Change::kExpired:
+      spdlog::warn(
+          "mapping {}: pause of replay {} passed its deadline without a resume; "
+          "resuming by itself",
+          mapping_.name, gate_.replayId());
+      break;
+  }
+  return change;
+}
+
+bool MappingWorker::pauseRequested() {
+  (void)observePause();
+  std::lock_guard lock(gateMutex_);
+  return gate_.paused();
+}
+
+bool MappingWorker::holdWhilePaused() {
+  while (!stopping_) {
+    (void)observePause();
+    {
+      std::lock_guard lock(gateMutex_);
+      if (!gate_.paused()) return true;
+    }
+    if (!sleepUnlessStopping(kPausedCheckInterval)) break;
+  }
+  return false;
+}
+
+void MappingWorker::leaveGroupForPause() {
+  // As at a rebalance: nothing new starts, deliveries in flight finish (bounded by the pause's
+  // deadline so replay's wait for an empty group can succeed), what is delivered and durable is
+  // committed, and the member leaves the group. The handler stays open. Deliveries that do not
+  // finish in time are not cancelled (a cancelled handler stays cancelled); they finish later and
+  // their records are delivered again after the resume.
   std::vector<std::shared_ptr<Shard>> owned;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [_, s] : shards_) owned.push_back(s);
+    for (auto& [_, s] : shards_) {
+      s->revoked = true;
+      owned.push_back(s);
+    }
   }
-  if (!waitIdle(owned, grace_)) {
-    spdlog::warn(
-        "mapping {}: deliveries still running after {} ms; cancelling them, their records "
-        "stay uncommitted",
-        mapping_.name, grace_.count());
-    handler_->cancel();
-    (void)waitIdle(owned, kCancelWait);
+  std::int64_t deadline = 0;
+  {
+    std::lock_guard lock(gateMutex_);
+    deadline = gate_.deadlineMs();
+  }
+  const auto budget = std::chrono::milliseconds(
+      std::clamp<std::int64_t>((deadline - clock_->nowMillis()) / 4, 0, kPauseDrainMax.count()));
+  if (!waitIdle(owned, std::min(budget, grace_))) {
+    spdlog::warn("mapping {}: deliveries still running at pause; their records stay uncommitted",
+                 mapping_.name);
   }
   handler_->flush();
   commitShards(owned);
+  leaving_ = true;
   consumer_->close();  // onRevoked: commits again and releases the shards
-  pool_.reset();       // joins; a delivery abandoned above finishes here
+  leaving_ = false;
   consumer_.reset();
-  handler_->close();
-  spdlog::info(
-      "mapping {}: stopped; {} invocations, {} records delivered, {} filtered, {} given up on, "
-      "{} errors",
-      mapping_.name, counters_.invocations.load(), counters_.delivered.load(),
-      counters_.filtered.load(), counters_.discarded.load(), counters_.errors.load());
+  spdlog::info("mapping {}: paused; left group {} with {} shard(s) committed", mapping_.name,
+               mapping_.consumerGroup, owned.size());
+}
+
+MappingWorker::PauseStatus MappingWorker::pauseStatus() const {
+  std::lock_guard lock(gateMutex_);
+  return PauseStatus{gate_.paused(), gate_.replayId(), gate_.reason(), gate_.deadlineMs()};
 }
 
 void MappingWorker::pollOnce() {
@@ -408,7 +513,8 @@ void MappingWorker::onRevoked(const std::vector<std::int32_t>& partitions) {
     }
   }
   // At shutdown run() has already waited for (or cancelled) what was in flight.
-  if (!waitIdle(going, stopping_ ? std::chrono::milliseconds(0) : grace_)) {
+  // At a pause leaveGroupForPause() has already waited for what was in flight.
+  if (!waitIdle(going, stopping_ || leaving_ ? std::chrono::milliseconds(0) : grace_)) {
     spdlog::warn(
         "mapping {}: deliveries still running at rebalance; their records stay "
         "uncommitted",

@@ -28,6 +28,7 @@
 #include "ops/mapping_metrics.h"
 #include "runtime/filter.h"
 #include "runtime/handler.h"
+#include "runtime/pause_gate.h"
 #include "runtime/shard_pipeline.h"
 
 namespace kbridge::kafka {
@@ -75,6 +76,18 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
   // commit what is durable, leave the group. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
 
+  // Pause for a replay (streams/group_control.h, runtime/pause_gate.h): when the catalog holds a
+  // pause for the mapping's group, the poll thread lets deliveries in flight finish, commits, and
+  // closes its consumer (leaving the group) but keeps the handler open; it rejoins when the pause
+  // is resumed or its deadline passes, from the group's committed offsets.
+  struct PauseStatus {
+    bool paused = false;
+    std::string replayId;
+    std::string reason;
+    std::int64_t deadlineMs = 0;
+  };
+  PauseStatus pauseStatus() const;
+
   const MappingCounters& counters() const { return counters_; }
   const std::string& name() const { return mapping_.name; }
 
@@ -97,6 +110,12 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
 
   void run();
   bool waitForStream();
+  bool joinGroup();
+  PauseGate::Change observePause();
+  bool pauseRequested();
+  // Sleeps while the group is paused; false when stopping.
+  bool holdWhilePaused();
+  void leaveGroupForPause();
   void pollOnce();
   // Hands out every ready task of `shard`; mutex_ held.
   void dispatch(const std::shared_ptr<Shard>& shard, std::int64_t now);
@@ -136,6 +155,10 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
   std::chrono::milliseconds grace_{30000};
   MappingCounters counters_;
   std::unique_ptr<ops::MappingMetrics> metrics_;  // null without a registry
+
+  mutable std::mutex gateMutex_;  // guards gate_ (pauseStatus() runs on an I/O thread)
+  PauseGate gate_;
+  std::atomic<bool> leaving_{false};  // closing the consumer for a pause
 };
 
 }  // namespace kbridge::runtime

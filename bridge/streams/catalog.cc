@@ -83,6 +83,19 @@ KafkaStatus Catalog::put(const StreamMeta& meta) {
   return waitApplied(*offset + 1);
 }
 
+std::optional<GroupControl> Catalog::groupControl(const std::string& group) const {
+  std::shared_lock lock(mapMutex_);
+  auto it = groupControls_.find(group);
+  if (it == groupControls_.end()) return std::nullopt;
+  return it->second;
+}
+
+KafkaStatus Catalog::putGroupControl(const GroupControl& control) {
+  auto offset = log_->append(groupControlKey(control.group), encodeGroupControl(control));
+  if (!offset) return fail(offset.error());
+  return waitApplied(*offset + 1);
+}
+
 KafkaStatus Catalog::erase(const std::string& name) {
   auto offset = log_->append(name, std::nullopt);
   if (!offset) return fail(offset.error());
@@ -91,6 +104,20 @@ KafkaStatus Catalog::erase(const std::string& name) {
 
 void Catalog::apply(const kafka::CatalogRecord& record) {
   std::unique_lock lock(mapMutex_);
+  if (auto group = groupOfControlKey(record.key)) {
+    std::optional<GroupControl> control;
+    if (record.value) control = decodeGroupControl(*group, *record.value);
+    if (control) {
+      groupControls_[*group] = std::move(*control);
+    } else {
+      if (record.value) {
+        spdlog::warn("catalog: record at offset {} (key {}) is not a valid group control; ignored",
+                     record.offset, record.key);
+      }
+      groupControls_.erase(*group);
+    }
+    return;
+  }
   if (!record.value) {
     auto it = streams_.find(record.key);
     if (it == streams_.end()) return;
@@ -106,11 +133,15 @@ void Catalog::apply(const kafka::CatalogRecord& record) {
                  record.key);
     return;
   }
-  if (record.key == kClusterKey && doc.value("kind", "") == "cluster") {
+  // A "kind" of another type must not throw on the reader thread.
+  const auto kindField = doc.find("kind");
+  const std::string kind =
+      kindField != doc.end() && kindField->is_string() ? kindField->get<std::string>() : "";
+  if (record.key == kClusterKey && kind == "cluster") {
     iteratorSecret_ = doc.value("iteratorSecret", "");
     return;
   }
-  if (doc.value("kind", "") != "stream") return;  // other kinds belong to later versions
+  if (kind != "stream") return;  // other kinds belong to later versions
   auto meta = fromCatalogJson(doc);
   if (!meta || meta->name != record.key) {
     spdlog::warn("catalog: record at offset {} (key {}) is not a valid stream; ignored",

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kafka/catalog_log.h"
+#include "streams/group_control.h"
 #include "streams/stream_meta.h"
 
 namespace kbridge::streams {
@@ -56,6 +57,12 @@ class Catalog {
   // finds none; the catalog's last record for it wins, so all instances converge on one).
   std::string iteratorSecret() const;
 
+  // The last control record of consumer group `group` (streams/group_control.h), if any. Never
+  // blocks; mapping workers read it on every poll.
+  std::optional<GroupControl> groupControl(const std::string& group) const;
+  // Stores `control` under its group's key and waits until it is applied here.
+  kafka::KafkaStatus putGroupControl(const GroupControl& control);
+
   // Serializes read-modify-write sequences of this instance's control plane.
   std::mutex& writeMutex() { return writeMutex_; }
 
@@ -69,6 +76,7 @@ class Catalog {
   mutable std::shared_mutex mapMutex_;
   std::map<std::string, StreamMeta> streams_;
   std::string iteratorSecret_;
+  std::map<std::string, GroupControl> groupControls_;  // by group id
   std::function<void(const StreamMeta&)> onStreamRemoved_;
   std::mutex positionMutex_;
   std::condition_variable positionChanged_;

@@ -1,7 +1,8 @@
 """`kbridge replay` (issue 6): moving a mapping's checkpoint on the real broker.
 
 - the dry run prints the plan (current → new offset, records re-delivered) and changes nothing;
-- --execute is refused while a kbridge instance runs the mapping (the group has members);
+- --execute on a plain group (--group G --stream S) is refused while it has members (the running
+  kbridge's mapping; `--mapping M` pauses a running mapping instead: test_replay_live.py);
 - with the mapping stopped, --execute moves the group's committed offsets — Kafka's own
   kafka-consumer-groups --describe shows them — and the restarted mapping re-delivers exactly the
   records from the new position: trim-horizon, a sequence number, a timestamp;
@@ -57,11 +58,11 @@ def test_replay_trim_horizon_refused_while_running_then_redelivers(
         row = next(line.split() for line in out.splitlines()
                    if line.startswith("shardId-000000000000"))
         assert row[1:5] == ["20", "0", "20", "0"], out  # current, new, redeliver, skip
-        # --execute while the mapping runs: refused, checkpoint untouched.
-        code, out, err = kbridge_cli(running, "replay", "--mapping", name, "--to", "trim-horizon",
-                                     "--execute")
+        # --execute on the plain group while the mapping runs: refused, checkpoint untouched.
+        code, out, err = kbridge_cli(running, "replay", "--group", group, "--stream", stream,
+                                     "--to", "trim-horizon", "--execute")
         assert code == 1, (out, err)
-        assert "active member" in err and "enabled" in err, err
+        assert "active member" in err and "replay --mapping" in err, err
         assert committed_offsets(kafka_bootstrap, group, stream, 1) == {0: 20}
         config_path = running.config_path
     assert sink.delivered_count() == 20
