@@ -40,7 +40,7 @@ struct OpenObject {
   std::int64_t records = 0;
   std::int64_t bytes = 0;  // before compression, delimiters included
   std::int64_t openedMs = 0;
-  std::int64_t lastWriteMs = 0;
+  std::uint64_t lastWrite = 0;  // the shard's write counter at the last append: LRU order
 };
 
 // Everything the handler knows about one shard; guarded by `mutex` except `durable`.
@@ -54,6 +54,10 @@ struct ShardState {
   std::map<std::string, OpenObject> open;  // by route (evaluated prefix, random placeholder)
   std::optional<std::int64_t> pinned;      // first offset of an object lost to an I/O error
   std::uint64_t tempCounter = 0;
+  std::uint64_t writes = 0;  // appends so far, for LRU order
+  // The last evaluated route of an undivided prefix, valid for one tick of its time resolution.
+  std::int64_t routeTick = -1;
+  std::string routeCache;
   std::mt19937_64 random{std::random_device{}()};
   std::atomic<std::int64_t> durable{-1};  // durableOffset() answer; -1 = all durable
 };
@@ -82,20 +86,21 @@ class ArchiveHandler final : public runtime::Handler {
     std::lock_guard lock(st->mutex);
     if (auto why = ensureLoaded(*st); !why.empty()) return runtime::DeliveryResult::retryLater(why);
     const std::int64_t now = clock_->nowMillis();
-    std::string route, line;
+    std::string route, errorLine;
     for (const auto& r : batch.records) {
       // A replay from the checkpoint: what a published or open object holds is not written again.
       if (st->published.contains(r.offset) || st->buffered.contains(r.offset)) continue;
-      const bool isError = routeOf(batch.shardId, r, now, route, line);
+      const bool isError = routeOf(*st, batch.shardId, r, now, route, errorLine);
+      const std::string_view line = isError ? std::string_view(errorLine) : r.data;
       auto it = st->open.find(route);
       if (it == st->open.end()) {
-        if (st->open.size() >= settings_.maxOpenObjects) {
-          if (auto why = publish(*st, leastRecentlyWritten(*st)); !why.empty())
-            return fail(*st, why);
-        }
+        if (auto why = reserveSlot(*st); !why.empty()) return fail(*st, why);
         std::string why;
         it = create(*st, route, isError, r, now, why);
-        if (it == st->open.end()) return fail(*st, why);
+        if (it == st->open.end()) {
+          openTotal_.fetch_sub(1);
+          return fail(*st, why);
+        }
       }
       OpenObject& o = it->second;
       std::string why = o.writer->append(line);
@@ -109,7 +114,7 @@ class ArchiveHandler final : public runtime::Handler {
       o.records += 1;
       o.bytes +=
           static_cast<std::int64_t>(line.size() + (settings_.newlineDelimiter && !isError ? 1 : 0));
-      o.lastWriteMs = now;
+      o.lastWrite = ++st->writes;
       if (static_cast<std::size_t>(o.bytes) >= settings_.bufferSizeBytes) {
         if (auto w = publish(*st, it); !w.empty()) return fail(*st, w);
       }
@@ -141,7 +146,7 @@ class ArchiveHandler final : public runtime::Handler {
     std::lock_guard lock(st->mutex);
     // Unpublished objects are dropped (their temp files deleted): they were never committed,
     // the next owner reads them again from the checkpoint.
-    st->open.clear();
+    clearOpen(*st);
   }
 
   void flush() override {
@@ -164,7 +169,7 @@ class ArchiveHandler final : public runtime::Handler {
     std::lock_guard lock(shardsMutex_);
     for (auto& [_, st] : shards_) {
       std::lock_guard l(st->mutex);
-      st->open.clear();
+      clearOpen(*st);
     }
     shards_.clear();
   }
@@ -231,17 +236,27 @@ class ArchiveHandler final : public runtime::Handler {
 
   // Computes the record's route (its evaluated prefix) and the bytes it contributes; true when
   // it goes to the error prefix.
-  bool routeOf(std::string_view shardId, const runtime::Record& r, std::int64_t now,
+  // (`line` is set for error records only: the others are written as they are.)
+  bool routeOf(ShardState& st, std::string_view shardId, const runtime::Record& r, std::int64_t now,
                std::string& route, std::string& line) const {
+    const std::string_view placeholder(&kRandomPlaceholder, 1);
+    if (settings_.partitionKeys.empty()) {
+      // The route changes at most once per tick of the prefix's finest time field.
+      const std::int64_t tick = r.arrivalMs >= 0 ? r.arrivalMs / timeResolutionMs_ : -1;
+      if (tick < 0 || tick != st.routeTick) {
+        st.routeCache.assign(1, 'P');
+        settings_.prefix.appendEvaluated(st.routeCache, {r.arrivalMs, nullptr, placeholder, ""});
+        st.routeTick = tick;
+      }
+      route = st.routeCache;
+      return false;
+    }
     route.clear();
     std::map<std::string, std::string> keys;
-    std::string why;
-    if (!settings_.partitionKeys.empty()) why = extractKeys(r.data, keys);
-    const std::string_view placeholder(&kRandomPlaceholder, 1);
+    const std::string why = extractKeys(r.data, keys);
     if (why.empty()) {
       route += 'P';
       settings_.prefix.appendEvaluated(route, {r.arrivalMs, &keys, placeholder, ""});
-      line.assign(r.data);
       return false;
     }
     route += 'E';
@@ -312,13 +327,40 @@ class ArchiveHandler final : public runtime::Handler {
     if (!o.writer) return st.open.end();
     o.firstSequenceNumber = r.sequenceNumber;
     o.openedMs = now;
-    o.lastWriteMs = now;
     return st.open.emplace(route, std::move(o)).first;
+  }
+
+  // Takes one place in openTotal_ for a new object. Memory stays bounded however many prefixes
+  // are open: beyond max_open_objects per shard, or max_open_objects_total across shards, the
+  // shard publishes its own least recently written object first (never another shard's: no
+  // lock order to keep). A shard without open objects always gets one, so the total stays below
+  // max_open_objects_total + the number of shards.
+  std::string reserveSlot(ShardState& st) {
+    for (;;) {
+      if (st.open.size() < settings_.maxOpenObjects) {
+        auto n = openTotal_.load();
+        if (st.open.empty() || n < settings_.maxOpenObjectsTotal) {
+          if (openTotal_.compare_exchange_weak(n, n + 1)) return "";
+          continue;
+        }
+      }
+      if (auto why = publish(st, leastRecentlyWritten(st)); !why.empty()) return why;
+    }
+  }
+
+  // Every removal from ShardState::open goes through these two (they keep openTotal_).
+  void eraseOpen(ShardState& st, OpenIt it) {
+    st.open.erase(it);
+    openTotal_.fetch_sub(1);
+  }
+  void clearOpen(ShardState& st) {
+    openTotal_.fetch_sub(st.open.size());
+    st.open.clear();
   }
 
   OpenIt leastRecentlyWritten(ShardState& st) {
     return std::min_element(st.open.begin(), st.open.end(), [](const auto& a, const auto& b) {
-      return a.second.lastWriteMs < b.second.lastWriteMs;
+      return a.second.lastWrite < b.second.lastWrite;
     });
   }
 
@@ -356,7 +398,7 @@ class ArchiveHandler final : public runtime::Handler {
                   o.records, st.shardId);
     st.published.add(o.offsets);
     st.buffered.subtract(o.offsets);
-    st.open.erase(it);
+    eraseOpen(st, it);
     return "";
   }
 
@@ -378,7 +420,7 @@ class ArchiveHandler final : public runtime::Handler {
                   context_.mappingName, st.shardId, it->second.key, why,
                   st.pinned ? std::to_string(*st.pinned) : std::string("-"));
     st.buffered.subtract(it->second.offsets);
-    st.open.erase(it);
+    eraseOpen(st, it);
   }
 
   runtime::DeliveryResult fail(ShardState& st, const std::string& why) {
@@ -406,6 +448,7 @@ class ArchiveHandler final : public runtime::Handler {
   }
 
   const ArchiveSettings settings_;
+  const std::int64_t timeResolutionMs_ = settings_.prefix.timeResolutionMs();
   const bool intervalThread_;
   runtime::HandlerContext context_;
   SystemClock systemClock_;
@@ -414,6 +457,7 @@ class ArchiveHandler final : public runtime::Handler {
 
   std::mutex shardsMutex_;
   std::map<std::int32_t, std::shared_ptr<ShardState>> shards_;
+  std::atomic<std::size_t> openTotal_{0};  // open objects of every shard
 
   std::mutex stopMutex_;
   std::condition_variable stopCv_;

@@ -118,6 +118,7 @@ std::optional<ArchiveSettings> parseArchiveSettings(const nlohmann::json& settin
       }
     }
     r.integer("max_open_objects", s.maxOpenObjects, 1, 10000);
+    r.integer("max_open_objects_total", s.maxOpenObjectsTotal, 1, 100000);
   }
   s.compression = lower(compression) == "gzip" ? Compression::kGzip : Compression::kNone;
   s.newlineDelimiter = delimiter == "newline";

@@ -29,6 +29,9 @@ struct ArchiveSettings {
   // Dynamic partitioning: key name → field path in the record's JSON ("a.b" = {"a":{"b":…}}).
   std::map<std::string, std::vector<std::string>> partitionKeys;
   std::size_t maxOpenObjects = 64;  // per shard; the least recently written is published first
+  // Across every shard of the handler: beyond it a shard opening an object publishes its own least
+  // recently written one first (a shard keeps at least one, so at most max(this, shards) open).
+  std::size_t maxOpenObjectsTotal = 128;
 };
 
 // Returns nullopt after appending "path.key: what" lines to `errors`.

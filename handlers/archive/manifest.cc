@@ -156,7 +156,7 @@ std::string Manifest::appendIntent(const ManifestEntry& e) {
   nlohmann::json j;
   j["intent"] = e.key;
   auto offsets = nlohmann::json::array();
-  for (const auto& [f, end] : e.offsets.map()) offsets.push_back({f, end});
+  for (const auto& [f, end] : e.offsets.ranges()) offsets.push_back({f, end});
   j["offsets"] = std::move(offsets);
   j["records"] = e.records;
   j["bytes"] = e.bytes;

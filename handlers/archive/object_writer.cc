@@ -11,6 +11,7 @@ namespace kbridge::handlers::archive {
 namespace {
 
 constexpr std::size_t kOutBuffer = 64 * 1024;
+constexpr std::size_t kInBuffer = 64 * 1024;  // gzip only
 
 std::string errnoText(const std::string& what) {
   return what + ": " + std::strerror(errno);
@@ -69,6 +70,7 @@ std::unique_ptr<ObjectWriter> ObjectWriter::create(const std::string& tempPath,
       return nullptr;  // the destructor unlinks the file
     }
     w->zInit_ = true;
+    w->in_.resize(kInBuffer);
   }
   return w;
 }
@@ -94,17 +96,33 @@ std::string ObjectWriter::deflateSome(int flush) {
   return "";
 }
 
+std::string ObjectWriter::deflateInput(const char* data, std::size_t size) {
+  while (size > 0) {
+    // avail_in is 32-bit: feed at most 1 GiB per call.
+    const std::size_t chunk = std::min<std::size_t>(size, 1u << 30);
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    zs_.avail_in = static_cast<uInt>(chunk);
+    if (auto why = deflateSome(Z_NO_FLUSH); !why.empty()) return why;
+    data += chunk;
+    size -= chunk;
+  }
+  return "";
+}
+
 std::string ObjectWriter::append(std::string_view bytes) {
   if (fd_ < 0) return "object already closed";
   if (compression_ == Compression::kGzip) {
-    while (!bytes.empty()) {
-      // avail_in is 32-bit: feed at most 1 GiB per call.
-      const std::size_t chunk = std::min<std::size_t>(bytes.size(), 1u << 30);
-      zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-      zs_.avail_in = static_cast<uInt>(chunk);
-      if (auto why = deflateSome(Z_NO_FLUSH); !why.empty()) return why;
-      bytes.remove_prefix(chunk);
+    // Records are small: deflate() runs once per full input buffer, not once per record.
+    if (inUsed_ + bytes.size() <= in_.size()) {
+      std::memcpy(in_.data() + inUsed_, bytes.data(), bytes.size());
+      inUsed_ += bytes.size();
+      return "";
     }
+    if (auto why = deflateInput(in_.data(), inUsed_); !why.empty()) return why;
+    inUsed_ = 0;
+    if (bytes.size() >= in_.size()) return deflateInput(bytes.data(), bytes.size());
+    std::memcpy(in_.data(), bytes.data(), bytes.size());
+    inUsed_ = bytes.size();
     return "";
   }
   if (outUsed_ + bytes.size() > out_.size()) {
@@ -120,6 +138,8 @@ std::string ObjectWriter::append(std::string_view bytes) {
 std::string ObjectWriter::finish() {
   if (fd_ < 0) return "object already closed";
   if (compression_ == Compression::kGzip) {
+    if (auto why = deflateInput(in_.data(), inUsed_); !why.empty()) return why;
+    inUsed_ = 0;
     zs_.next_in = nullptr;
     zs_.avail_in = 0;
     if (auto why = deflateSome(Z_FINISH); !why.empty()) return why;

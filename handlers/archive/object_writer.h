@@ -1,10 +1,10 @@
 #pragma once
 // ObjectWriter: streams one archive object into a temporary file, gzip-compressing on the fly
-// (zlib, so memory per open object is zlib's state plus a 64 KiB output buffer, whatever the
-// object's size), then fsyncs it so publish() can rename it into place atomically.
-// Lifecycle: create() → append()* → finish() (durable temp file) → the caller renames it; or
-// discard() at any point (deletes the temp file). Not thread-safe: owned by one shard's state.
-// Errors are results (a message), never exceptions.
+// (zlib, so memory per open object is zlib's state — ~256 KiB at the default memLevel — plus a
+// 64 KiB input and a 64 KiB output buffer, whatever the object's size), then fsyncs it so publish()
+// can rename it into place atomically. Lifecycle: create() → append()* → finish() (durable temp
+// file) → the caller renames it; or discard() at any point (deletes the temp file). Not
+// thread-safe: owned by one shard's state. Errors are results (a message), never exceptions.
 
 #include <zlib.h>
 
@@ -38,6 +38,7 @@ class ObjectWriter {
  private:
   ObjectWriter(std::string tempPath, int fd, Compression compression);
   std::string deflateSome(int flush);
+  std::string deflateInput(const char* data, std::size_t size);
   std::string writeOut(const char* data, std::size_t size);
 
   std::string tempPath_;
@@ -45,6 +46,8 @@ class ObjectWriter {
   Compression compression_;
   z_stream zs_{};
   bool zInit_ = false;
+  std::vector<char> in_;  // kGzip: records not yet handed to deflate()
+  std::size_t inUsed_ = 0;
   std::vector<char> out_;
   std::size_t outUsed_ = 0;  // kNone: bytes pending in out_
   std::size_t written_ = 0;

@@ -286,6 +286,15 @@ void PrefixTemplate::appendEvaluated(std::string& out, const PrefixValues& value
   }
 }
 
+std::int64_t PrefixTemplate::timeResolutionMs() const {
+  for (const auto& p : parts_) {
+    for (const auto& f : p.time) {
+      if (f.kind == TimeField::Kind::kMillis) return 1;
+    }
+  }
+  return 1000;
+}
+
 std::string PrefixTemplate::evaluate(const PrefixValues& values) const {
   std::string out;
   appendEvaluated(out, values);

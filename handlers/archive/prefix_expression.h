@@ -56,6 +56,9 @@ class PrefixTemplate {
   bool hasRandomString() const { return has(PrefixPart::Kind::kRandomString); }
   bool hasErrorOutputType() const { return has(PrefixPart::Kind::kErrorOutputType); }
   std::vector<std::string> partitionKeyNames() const;
+  // 1 when a timestamp expression shows milliseconds, else 1000: evaluations of two arrival
+  // times in the same tick (and equal other values) are equal.
+  std::int64_t timeResolutionMs() const;
   const std::vector<PrefixPart>& parts() const { return parts_; }
   const std::string& source() const { return source_; }
 

@@ -301,24 +301,82 @@ TEST_F(ArchiveHandlerTest, UncompressedWithoutDelimiter) {
   EXPECT_EQ(text.str(), R"({"n":0,"c":"c0"}{"n":1,"c":"c1"})");
 }
 
-TEST(OffsetRanges, MergesSubtractsIntersects) {
-  OffsetRanges r;
-  r.add(1);
-  r.add(3);
-  r.add(2);
-  r.addRange(10, 20);
-  EXPECT_EQ(r.ranges(), (std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 4}, {10, 20}}));
-  OffsetRanges s;
-  s.addRange(2, 3);
-  s.addRange(12, 25);
-  EXPECT_EQ(r.intersect(s).ranges(),
-            (std::vector<std::pair<std::int64_t, std::int64_t>>{{2, 3}, {12, 20}}));
-  r.subtract(s);
-  EXPECT_EQ(r.ranges(),
-            (std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 2}, {3, 4}, {10, 12}}));
-  EXPECT_TRUE(r.contains(11));
-  EXPECT_FALSE(r.contains(12));
-  EXPECT_EQ(r.count(), 4);
+TEST_F(ArchiveHandlerTest, LeastRecentlyWrittenCountsWritesNotMilliseconds) {
+  auto h = make({{"prefix", "c=!{partitionKeyFromQuery:c}/"},
+                 {"error_output_prefix", "errors/"},
+                 {"partition_keys", {{"c", "c"}}},
+                 {"max_open_objects", 2},
+                 {"compression", "gzip"}});
+  auto rs = records(0, 4);  // c0 c1 c2 c0, all in the same millisecond
+  std::swap(rs[2], rs[3]);  // c0 c1 c0 c2: c1 is the least recently written when c2 comes
+  rs[2].offset = 2;
+  rs[3].offset = 3;
+  EXPECT_EQ(deliver(*h, rs), Outcome::kOk);
+  const auto objs = objects();
+  ASSERT_EQ(objs.size(), 1u);
+  EXPECT_EQ(objs.begin()->first, "c=c1/data-shardId-000000000000-1001.gz");
+}
+
+TEST_F(ArchiveHandlerTest, OpenObjectsAreBoundedAcrossShards) {
+  auto h = make({{"prefix", "c=!{partitionKeyFromQuery:c}/"},
+                 {"error_output_prefix", "errors/"},
+                 {"partition_keys", {{"c", "c"}}},
+                 {"max_open_objects", 10},
+                 {"max_open_objects_total", 3},
+                 {"compression", "gzip"}});
+  const auto temps = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(archiveStateDir(dir_.string(), "lake") + "/tmp")) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(deliver(*h, records(0, 3), 0), Outcome::kOk);  // shard 0: c0 c1 c2 open
+  EXPECT_EQ(temps(), 3);
+  EXPECT_TRUE(objects().empty());
+  // Shard 1 gets its first object although the total is reached: it publishes nothing yet.
+  EXPECT_EQ(deliver(*h, records(0, 1), 1), Outcome::kOk);
+  EXPECT_EQ(temps(), 4);
+  EXPECT_TRUE(objects().empty());
+  // Its second prefix: over the total, so shard 1 publishes its own least recently written.
+  EXPECT_EQ(deliver(*h, records(1, 1), 1), Outcome::kOk);
+  EXPECT_EQ(temps(), 4);
+  ASSERT_EQ(objects().size(), 1u);
+  EXPECT_EQ(objects().begin()->first, "c=c0/data-shardId-000000000001-1000.gz");
+  EXPECT_EQ(h->durableOffset(1), 1);
+  // Shard 0's fourth prefix: the total (4) is over the limit, so shard 0 publishes its own least
+  // recently written objects (c0, c1) until a place is free under it; never shard 1's.
+  auto r = records(3, 1);
+  r[0].data = R"({"c":"c9"})";
+  EXPECT_EQ(deliver(*h, r, 0), Outcome::kOk);
+  EXPECT_EQ(temps(), 3);
+  EXPECT_EQ(objects().size(), 3u);
+  EXPECT_EQ(h->durableOffset(0), 2);  // c2 is now shard 0's oldest open object
+  EXPECT_EQ(h->durableOffset(1), 1);
+  h->release(1);  // dropping a shard frees its places
+  EXPECT_EQ(temps(), 2);
+  auto r2 = records(4, 1);
+  r2[0].data = R"({"c":"c8"})";
+  EXPECT_EQ(deliver(*h, r2, 0), Outcome::kOk);
+  EXPECT_EQ(temps(), 3);  // under the limit again: nothing published
+  EXPECT_EQ(objects().size(), 3u);
+  h->flush();
+  EXPECT_EQ(temps(), 0);
+}
+
+TEST_F(ArchiveHandlerTest, MillisecondPrefixesAreEvaluatedPerRecord) {
+  auto h = make({{"prefix", "t=!{timestamp:HHmmssSSS}/"}, {"error_output_prefix", "errors/"}});
+  auto rs = records(0, 3);
+  rs[1].arrivalMs = kT + 1;
+  rs[2].arrivalMs = kT + 1000;
+  EXPECT_EQ(deliver(*h, rs), Outcome::kOk);
+  h->flush();
+  std::set<std::string> names;
+  for (const auto& [k, _] : objects()) names.insert(k);
+  EXPECT_EQ(names, (std::set<std::string>{"t=070102123/data-shardId-000000000000-1000",
+                                          "t=070102124/data-shardId-000000000000-1001",
+                                          "t=070103123/data-shardId-000000000000-1002"}));
 }
 
 }  // namespace
