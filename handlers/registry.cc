@@ -6,16 +6,18 @@
 #include "handlers/log/log_handler.h"
 #include "handlers/metrics/metrics_handler.h"
 #include "handlers/null/null_handler.h"
+#include "handlers/table/table_handler.h"
 #include "handlers/webhook/webhook_handler.h"
 
 namespace kbridge::handlers {
 
 std::span<const HandlerType> builtinHandlerTypes() {
-  static const std::array<HandlerType, 5> kTypes{{
+  static const std::array<HandlerType, 6> kTypes{{
       {"archive", &buildArchiveHandler},
       {"log", &buildLogHandler},
       {"metrics", &buildMetricsHandler},
       {"null", &buildNullHandler},
+      {"table", &buildTableHandler},
       {"webhook", &buildWebhookHandler},
   }};
   return kTypes;

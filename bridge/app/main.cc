@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "handlers/archive/archive_verify.h"
 #include "handlers/registry.h"
+#include "handlers/table/table_handler.h"
 #include "runtime/filter.h"
 
 namespace {
@@ -33,6 +34,7 @@ kbridge::app::Plugins plugins() {
       (void)kbridge::runtime::RecordFilter::compile(m.filter, path + ".filter", errors);
     }
   };
+  p.openTableReader = &kbridge::handlers::table::openTableReader;
   p.handlers = [](const kbridge::config::MappingConfig& m) {
     std::vector<std::string> errors;
     return kbridge::handlers::buildHandler(m.handlerType, m.handlerSettings, "$.handler", errors);

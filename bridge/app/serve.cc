@@ -14,9 +14,15 @@
 #include <cstdlib>
 #include <future>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
+#include "api/data_routes.h"
+#include "api/ingest_route.h"
+#include "api/router.h"
+#include "api/table_reader.h"
 #include "app/admin_handler.h"
+#include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/executor.h"
 #include "config/config.h"
@@ -32,6 +38,8 @@
 #include "ops/metrics.h"
 #include "ops/shard_traffic.h"
 #include "runtime/mapping_runtime.h"
+#include "sources/source_routes.h"
+#include "sources/source_runner.h"
 #include "streams/catalog.h"
 #include "streams/shard_limits.h"
 
@@ -146,7 +154,21 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     services.fetch = &fetch;
     services.limits = limits.get();
     services.metrics = &apiMetrics;
-    kinesis::Dispatcher dispatcher(services);
+    // auth.mode "sigv4": every Kinesis request is verified and checked against its principal's
+    // policy (bridge/auth/); "none" accepts everything, which only local development should do.
+    std::unique_ptr<auth::Authenticator> authenticator;
+    if (config->auth.mode == config::AuthMode::kSigV4) {
+      authenticator = std::make_unique<auth::Authenticator>(*config, clock);
+      spdlog::info("auth: SigV4 required (region {}, {} principal(s))", config->auth.region,
+                   config->auth.principals.size());
+    } else {
+      spdlog::warn("**********************************************************************");
+      spdlog::warn("auth.mode is \"none\": the Kinesis API accepts EVERY request without");
+      spdlog::warn("checking signatures or policies. Use auth.mode \"sigv4\" anywhere but");
+      spdlog::warn("local development (README.md, \"Security\").");
+      spdlog::warn("**********************************************************************");
+    }
+    kinesis::Dispatcher dispatcher(services, authenticator.get());
     std::atomic<bool> ready{false};
     runtime::MappingRuntime mappings(config, catalog, *countingProducer, clock, plugins.handlers,
                                      runtime::rdKafkaConsumers(config->kafka), &metrics);
@@ -161,11 +183,44 @@ int serve(const std::string& configPath, const Plugins& plugins) {
                              : lag.renderMapping(mapping);
     });
 
+    // Sources (bridge/sources/): http_poll and generator records go into their streams through
+    // PutRecords' routing and the same producer; each source runs on its own thread.
+    auto sourceFetcher = sources::makeCurlHttpFetcher();
+    sources::SourceRunner sourceRunner(
+        config, [&catalog](const std::string& name) { return catalog.find(name); },
+        *countingProducer, *sourceFetcher, clock, &metrics);
+
     http::ListenerOptions kinesisOptions;
     kinesisOptions.host = config->kinesis.listen.host;
     kinesisOptions.port = config->kinesis.listen.port;
     kinesisOptions.maxBodyBytes = config->kinesis.maxBodyBytes;
-    http::Listener kinesisListener(io, kinesisOptions, dispatcher);
+    // The pipeline REST API (bridge/api/) shares the Kinesis listener: /api/... goes to its route
+    // table, everything else to the Kinesis dispatcher. Declared in this order so that the pool
+    // drains (its answers pass through the router) before the router goes.
+    api::ApiRouter apiRouter(dispatcher, config->api.cors, &apiMetrics);
+    ThreadPool apiReads(2);  // GET /api/data reads SQLite here, never on an I/O thread
+    if (!config->api.ingestStream.empty()) {
+      api::addIngestRoute(apiRouter, services,
+                          {config->api.ingestStream, config->api.partitionKeyField});
+    }
+    if (!config->api.dataMapping.empty()) {
+      std::shared_ptr<api::TableReader> table;
+      std::string why = "no table support in this executable";
+      for (const auto& m : config->mappings) {
+        if (m.name == config->api.dataMapping && plugins.openTableReader) {
+          table = plugins.openTableReader(m, why);
+        }
+      }
+      if (!table) {
+        throw std::runtime_error("api.data: cannot open the table of mapping " +
+                                 config->api.dataMapping + ": " + why);
+      }
+      api::addDataRoutes(apiRouter, std::move(table), apiReads, clock,
+                         {static_cast<std::size_t>(config->api.defaultLimit),
+                          static_cast<std::size_t>(config->api.maxLimit)});
+    }
+    if (!config->sources.empty()) sources::addSourceRoutes(apiRouter, sourceRunner);
+    http::Listener kinesisListener(io, kinesisOptions, apiRouter);
     std::unique_ptr<http::Listener> adminListener;
     if (config->admin.enabled) {
       http::ListenerOptions adminOptions;
@@ -188,12 +243,14 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     std::cout << std::endl;
     mappings.start();
     lag.start();
+    sourceRunner.start();
 
     while (!signalWithin(stopSignals, std::chrono::seconds(3600))) {
     }
     spdlog::info("kbridge stopping");
     ready = false;
     lag.stop();
+    sourceRunner.stop();  // its puts in flight finish while the producer runs
     // Mappings first: they finish their batches, commit what is durable and leave their groups
     // while the producer (their on_failure path) still runs.
     mappings.stop(kMappingGrace);

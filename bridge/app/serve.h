@@ -1,9 +1,15 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
 #include "runtime/mapping_runtime.h"
+
+namespace kbridge::api {
+class TableReader;
+}
 
 namespace kbridge::app {
 
@@ -12,6 +18,11 @@ namespace kbridge::app {
 struct Plugins {
   config::MappingValidator validateMapping;
   runtime::HandlerFactory handlers;
+  // The REST API's read access to a table mapping's store (api.data.mapping); null with `error`
+  // set when it cannot be opened.
+  std::function<std::shared_ptr<api::TableReader>(const config::MappingConfig& mapping,
+                                                  std::string& error)>
+      openTableReader;
 };
 
 // `kbridge serve --config FILE`: runs until SIGINT/SIGTERM; returns the process exit code.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,9 @@
 #include <sstream>
 
 #include "config/reader.h"
+
+extern char** environ;
+#include "sources/record_template.h"
 
 namespace kbridge::config {
 namespace {
@@ -96,6 +100,104 @@ std::optional<std::int64_t> parseIsoTimestamp(const std::string& text) {
   return ((days * 24 + h) * 60 + mi - offsetMinutes) * 60000 + sec * 1000 + millis;
 }
 
+// An access key id, a stream glob or an action pattern: characters that need no escaping in a
+// SigV4 credential or a policy, so a typo cannot silently widen a policy.
+std::string checkPatternChars(const std::string& s, const char* extra) {
+  if (s.empty()) return "must not be empty";
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr(extra, c)) {
+      return std::string("may contain only ASCII letters, digits and ") + extra;
+    }
+  }
+  return "";
+}
+
+// Reads a non-empty array of strings at `key`, each checked by `check`.
+void stringList(ObjectReader& r, const char* key, std::vector<std::string>& out,
+                const std::function<std::string(const std::string&)>& check) {
+  const Json* v = r.raw(key);
+  if (!v) return r.error(r.at(key), "is required (a non-empty array of strings)");
+  if (!v->is_array() || v->empty())
+    return r.error(r.at(key), "must be a non-empty array of strings");
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const std::string path = r.at(key) + "[" + std::to_string(i) + "]";
+    if (!(*v)[i].is_string()) {
+      r.error(path, "must be a string");
+    } else if (auto why = check((*v)[i].get<std::string>()); !why.empty()) {
+      r.error(path, why);
+    } else {
+      out.push_back((*v)[i].get<std::string>());
+    }
+  }
+}
+
+// The `auth` section (bridge/auth/). Secrets are read from the environment variables the config
+// names (DESIGN.md §9); a variable that is unset or empty is an error of the config.
+void parseAuth(ObjectReader& r, AuthConfig& auth, const std::map<std::string, std::string>& env,
+               std::vector<std::string>& errors) {
+  std::string mode;
+  r.string("mode", mode, [](const std::string& m) -> std::string {
+    return m == "none" || m == "sigv4" ? "" : "must be \"none\" or \"sigv4\"";
+  });
+  auth.mode = mode == "sigv4" ? AuthMode::kSigV4 : AuthMode::kNone;
+  r.string("region", auth.region, checkNonEmpty);
+  auto fromEnv = [&](ObjectReader& p, const char* key, const std::string& name, std::string& out) {
+    auto it = env.find(name);
+    if (it == env.end() || it->second.empty()) {
+      p.error(p.at(key), "environment variable " + name + " is not set or empty");
+    } else {
+      out = it->second;
+    }
+  };
+  const Json* principals = r.raw("principals");
+  if (!principals) {
+    if (auth.mode == AuthMode::kSigV4)
+      r.error(r.at("principals"), "is required with mode \"sigv4\"");
+    return;
+  }
+  if (!principals->is_array() || (auth.mode == AuthMode::kSigV4 && principals->empty())) {
+    return r.error(r.at("principals"), "must be a non-empty array of principals");
+  }
+  std::set<std::string> keyIds, tokens;
+  for (std::size_t i = 0; i < principals->size(); ++i) {
+    const std::string path = r.at("principals") + "[" + std::to_string(i) + "]";
+    ObjectReader p((*principals)[i], path, errors);
+    if (!p.valid()) continue;
+    AuthPrincipalConfig principal;
+    p.string("access_key_id", principal.accessKeyId,
+             [](const std::string& s) { return checkPatternChars(s, "_"); });
+    if (principal.accessKeyId.empty() && !p.raw("access_key_id")) {
+      p.error(p.at("access_key_id"), "is required");
+    } else if (!principal.accessKeyId.empty() && !keyIds.insert(principal.accessKeyId).second) {
+      p.error(p.at("access_key_id"), "\"" + principal.accessKeyId + "\" is used twice");
+    }
+    p.string("name", principal.name,
+             [](const std::string& s) { return checkPatternChars(s, "+=,.@_-"); });
+    if (principal.name.empty()) principal.name = principal.accessKeyId;
+    p.string("secret_env", principal.secretEnv, checkNonEmpty);
+    if (principal.secretEnv.empty() && !p.raw("secret_env")) {
+      p.error(p.at("secret_env"), "is required: the environment variable holding the secret key");
+    } else if (!principal.secretEnv.empty()) {
+      fromEnv(p, "secret_env", principal.secretEnv, principal.secret);
+    }
+    stringList(p, "actions", principal.actions, [](const std::string& a) -> std::string {
+      if (a == "*") return "";
+      if (a.rfind("kinesis:", 0) != 0) return "must be \"*\" or start with \"kinesis:\"";
+      return checkPatternChars(a.substr(8), "*?");
+    });
+    stringList(p, "streams", principal.streams,
+               [](const std::string& s) { return checkPatternChars(s, "*?._-"); });
+    p.string("api_token_env", principal.apiTokenEnv, checkNonEmpty);
+    if (!principal.apiTokenEnv.empty()) {
+      fromEnv(p, "api_token_env", principal.apiTokenEnv, principal.apiToken);
+      if (!principal.apiToken.empty() && !tokens.insert(principal.apiToken).second) {
+        p.error(p.at("api_token_env"), "holds the same token as another principal's");
+      }
+    }
+    auth.principals.push_back(std::move(principal));
+  }
+}
+
 void parseMapping(ObjectReader& r, MappingConfig& m) {
   r.string("name", m.name, checkMappingName);
   if (m.name.empty() && !r.raw("name")) r.error(r.at("name"), "is required");
@@ -175,6 +277,129 @@ void parseMapping(ObjectReader& r, MappingConfig& m) {
   if (m.consumerGroup.empty()) m.consumerGroup = "kbridge." + m.name;
 }
 
+std::string checkHttpUrl(const std::string& url) {
+  auto hasScheme = [&](const char* scheme) {
+    const std::size_t n = std::char_traits<char>::length(scheme);
+    if (url.size() <= n) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
+    }
+    return true;
+  };
+  if (!hasScheme("http://") && !hasScheme("https://")) return "must be an http:// or https:// URL";
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c == 0x7F) return "must not contain spaces or control characters";
+  }
+  return "";
+}
+
+// A source's keys: the common ones, then those of its type; keys of the other type are errors.
+void parseSource(ObjectReader& r, SourceConfig& s, std::vector<std::string>& errors) {
+  r.string("name", s.name, checkMappingName);
+  if (s.name.empty() && !r.raw("name")) r.error(r.at("name"), "is required");
+  std::string type;
+  r.string("type", type, [](const std::string& t) -> std::string {
+    return t == "http_poll" || t == "generator" ? "" : "must be \"http_poll\" or \"generator\"";
+  });
+  if (type.empty() && !r.raw("type")) {
+    r.error(r.at("type"), "is required (\"http_poll\" or \"generator\")");
+  }
+  s.type = type == "http_poll" ? SourceType::kHttpPoll : SourceType::kGenerator;
+  r.string("stream", s.stream, checkMappingName);
+  if (s.stream.empty() && !r.raw("stream")) r.error(r.at("stream"), "is required");
+  if (!r.raw("interval_s")) {
+    r.error(r.at("interval_s"), "is required (seconds between runs; 0 = only when triggered)");
+  }
+  r.integer("interval_s", s.intervalS, 0, 604800);
+  r.boolean("enabled", s.enabled);
+  if (const Json* key = r.raw("partition_key")) {
+    if (!key->is_string() || key->get<std::string>().empty()) {
+      r.error(r.at("partition_key"), "must be a non-empty string");
+    } else if (sources::RecordTemplate::compile(*key, r.at("partition_key"), errors)) {
+      s.partitionKey = key->get<std::string>();
+    }
+  }
+  // With a missing or bad type, the keys of both types are read (and checked).
+  const bool known = type == "http_poll" || type == "generator";
+  const bool http = !known || type == "http_poll";
+  const bool generator = !known || type == "generator";
+  auto only = [&](const char* key, bool allowed, const char* typeName) {
+    if (!allowed && r.raw(key)) {
+      r.error(r.at(key), std::string("is allowed only with type \"") + typeName + "\"");
+      return false;
+    }
+    return allowed;
+  };
+  if (only("url", http, "http_poll")) {
+    r.string("url", s.url, checkHttpUrl);
+    if (known && s.url.empty() && !r.raw("url")) {
+      r.error(r.at("url"), "is required with type \"http_poll\"");
+    }
+  }
+  if (only("connect_timeout_ms", http, "http_poll")) {
+    r.integer("connect_timeout_ms", s.connectTimeoutMs, 1, 300000);
+  }
+  if (only("timeout_ms", http, "http_poll")) r.integer("timeout_ms", s.timeoutMs, 1, 900000);
+  if (only("max_response_bytes", http, "http_poll")) {
+    r.integer("max_response_bytes", s.maxResponseBytes, 1, 256LL * 1024 * 1024);
+  }
+  if (only("user_agent", http, "http_poll")) r.string("user_agent", s.userAgent, checkNonEmpty);
+  if (only("headers", http, "http_poll")) r.stringMap("headers", s.headers);
+  if (only("template", generator, "generator")) {
+    if (const Json* doc = r.raw("template")) {
+      if (sources::RecordTemplate::compile(*doc, r.at("template"), errors)) {
+        s.recordTemplate = *doc;
+      }
+    }
+  }
+}
+
+std::string checkHeaderValue(const std::string& value) {
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7F) return "must not contain control characters";
+  }
+  return "";
+}
+
+// The `api` section (bridge/api/). Mappings are parsed first, so data.mapping is checked here.
+void parseApi(ObjectReader& r, Config& config) {
+  ApiConfig& api = config.api;
+  r.object("ingest", [&](ObjectReader& in) {
+    in.string("stream", api.ingestStream, checkNonEmpty);
+    if (api.ingestStream.empty() && !in.raw("stream")) in.error(in.at("stream"), "is required");
+    in.string("partition_key_field", api.partitionKeyField, checkNonEmpty);
+  });
+  r.object("data", [&](ObjectReader& d) {
+    d.string("mapping", api.dataMapping, checkNonEmpty);
+    if (api.dataMapping.empty() && !d.raw("mapping")) {
+      d.error(d.at("mapping"),
+              "is required: the name of a mapping whose handler type is \"table\"");
+    }
+    d.integer("default_limit", api.defaultLimit, 1, 10000);
+    d.integer("max_limit", api.maxLimit, 1, 10000);
+    if (api.defaultLimit > api.maxLimit) {
+      d.error(d.at("default_limit"), "must not exceed max_limit");
+    }
+    if (api.dataMapping.empty()) return;
+    const MappingConfig* named = nullptr;
+    for (const auto& m : config.mappings) {
+      if (m.name == api.dataMapping) named = &m;
+    }
+    if (!named) {
+      d.error(d.at("mapping"), "names no mapping of $.mappings");
+    } else if (named->handlerType != "table") {
+      d.error(d.at("mapping"), "must name a mapping whose handler type is \"table\" (\"" +
+                                   named->name + "\" has \"" + named->handlerType + "\")");
+    }
+  });
+  r.object("cors", [&](ObjectReader& c) {
+    c.string("allow_origin", api.cors.allowOrigin, checkHeaderValue);
+    c.string("allow_methods", api.cors.allowMethods, checkHeaderValue);
+    c.string("allow_headers", api.cors.allowHeaders, checkHeaderValue);
+    c.integer("max_age_s", api.cors.maxAgeS, 0, 86400);
+  });
+}
+
 }  // namespace
 
 std::optional<std::int64_t> parseTimestamp(const std::string& text) {
@@ -246,6 +471,7 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
         }
       }
     });
+    root.object("auth", [&](ObjectReader& r) { parseAuth(r, config->auth, env, errors.errors); });
     if (const Json* mappings = root.raw("mappings")) {
       if (!mappings->is_array()) {
         root.error("$.mappings", "must be an array");
@@ -269,7 +495,28 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
         }
       }
     }
+    if (const Json* sources = root.raw("sources")) {
+      if (!sources->is_array()) {
+        root.error("$.sources", "must be an array");
+      } else {
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < sources->size(); ++i) {
+          const std::string path = "$.sources[" + std::to_string(i) + "]";
+          SourceConfig source;
+          {
+            ObjectReader r((*sources)[i], path, errors.errors);
+            if (r.valid()) parseSource(r, source, errors.errors);
+          }
+          if (!source.name.empty() && !names.insert(source.name).second) {
+            errors.errors.push_back(path + ".name: \"" + source.name + "\" is used twice");
+          }
+          config->sources.push_back(std::move(source));
+        }
+      }
+    }
+    root.object("api", [&](ObjectReader& r) { parseApi(r, *config); });
   }
+  if (config->auth.region.empty()) config->auth.region = config->kinesis.region;
   if (auto it = env.find("KBRIDGE_BOOTSTRAP"); it != env.end() && !it->second.empty()) {
     config->kafka.bootstrapServers = it->second;
   }
@@ -287,8 +534,11 @@ std::shared_ptr<const Config> loadConfig(const std::string& path, ConfigErrors& 
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::map<std::string, std::string> env;
-  for (const char* name : {"KBRIDGE_BOOTSTRAP"}) {
-    if (const char* v = std::getenv(name)) env[name] = v;
+  // The whole environment: KBRIDGE_BOOTSTRAP, and the variables that auth.principals name.
+  for (char** entry = environ; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto eq = text.find('=');
+    if (eq != std::string_view::npos) env.emplace(text.substr(0, eq), text.substr(eq + 1));
   }
   return parseConfig(buffer.str(), env, errors, validateMapping);
 }

@@ -103,6 +103,69 @@ struct LagConfig {
   std::vector<std::string> groups;
 };
 
+enum class SourceType { kHttpPoll, kGenerator };
+
+// A source (issue 7): something that puts records into a stream on a schedule or when triggered
+// through POST /api/sources/{name}/run. Templates use sources/record_template.h's placeholders.
+struct SourceConfig {
+  std::string name;
+  SourceType type = SourceType::kGenerator;
+  std::string stream;
+  int intervalS = 0;    // 0 = only when triggered
+  bool enabled = true;  // false = not scheduled (a trigger still runs it)
+  std::string partitionKey = "partition-${epoch_ms}-${random}";  // seed 002's key
+  // http_poll: GET `url`; a JSON array becomes one record per element.
+  std::string url;
+  int connectTimeoutMs = 5000;
+  int timeoutMs = 10000;
+  std::int64_t maxResponseBytes = 10 * 1024 * 1024;
+  std::string userAgent = "kbridge";
+  std::map<std::string, std::string> headers;
+  // generator: one record per run from this template (seed 004's producer by default).
+  nlohmann::json recordTemplate = {{"message", "Hello"}, {"time", "${epoch_ms}"}};
+};
+
+// Cross-origin headers on every /api answer, as the seed's API sends them (its functions add them
+// to their answers; API Gateway answers the preflights).
+struct CorsConfig {
+  std::string allowOrigin = "*";
+  std::string allowMethods = "GET,POST,OPTIONS";
+  std::string allowHeaders = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token";
+  int maxAgeS = 0;  // Access-Control-Max-Age of preflight answers; 0 = not sent
+};
+
+// The pipeline REST API on the Kinesis listener (the seed's API Gateway routes; bridge/api/).
+struct ApiConfig {
+  std::string ingestStream;       // POST /api/ingest/stream writes here; "" = no such route
+  std::string partitionKeyField;  // a top-level JSON field; records without it get a random key
+  std::string dataMapping;        // GET /api/data[/{id}] read this table mapping; "" = no routes
+  int defaultLimit = 50;          // GET /api/data page size without ?limit=
+  int maxLimit = 1000;
+  CorsConfig cors;
+};
+
+// Who may call the Kinesis API (README "Security"). With kNone every request is accepted; with
+// kSigV4 every request must carry a valid AWS Signature Version 4 of one of `principals`, and
+// each principal may call only its `actions` on its `streams`.
+enum class AuthMode { kNone, kSigV4 };
+
+struct AuthPrincipalConfig {
+  std::string name;         // shown in AccessDenied messages; defaults to the access key id
+  std::string accessKeyId;
+  std::string secretEnv;    // the environment variable that holds the secret access key
+  std::string secret;       // read from secretEnv by parseConfig, never from the file
+  std::vector<std::string> actions;  // IAM action patterns: "kinesis:PutRecord*", "kinesis:*"
+  std::vector<std::string> streams;  // stream name globs: "orders-*"; "*" = every resource
+  std::string apiTokenEnv;  // optional: the variable holding this principal's REST bearer token
+  std::string apiToken;     // read from apiTokenEnv
+};
+
+struct AuthConfig {
+  AuthMode mode = AuthMode::kNone;
+  std::string region;  // the region signatures must be scoped to; defaults to kinesis.region
+  std::vector<AuthPrincipalConfig> principals;
+};
+
 struct Config {
   KinesisApiConfig kinesis;
   AdminConfig admin;
@@ -111,7 +174,10 @@ struct Config {
   LimitsConfig limits;
   LogConfig log;
   LagConfig lag;
+  AuthConfig auth;
   std::vector<MappingConfig> mappings;
+  std::vector<SourceConfig> sources;
+  ApiConfig api;
 };
 
 // Every problem found, each with its JSON path ("$.kafka.bootstrap_servers: must be a string").

@@ -59,7 +59,7 @@ TEST(HandlerRegistry, BuildsTheBuiltinTypesAndReportsUnknownOnes) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(
       errors[0],
-      R"($.h.type: unknown handler type "lambda" (known: archive, log, metrics, null, webhook))");
+      R"($.h.type: unknown handler type "lambda" (known: archive, log, metrics, null, table, webhook))");
 }
 
 // A file in the temp directory, removed afterwards.
