@@ -26,7 +26,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
         nt, rd_kafka_NewTopic_destroy);
     for (const auto& [k, v] : configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
     auto opts = options(RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    return call(
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk_.get(), &nt, 1, opts.get(), q); },
         [&](rd_kafka_event_t* ev) -> KafkaStatus {
           size_t n = 0;
@@ -41,7 +42,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
     std::unique_ptr<rd_kafka_DeleteTopic_t, void (*)(rd_kafka_DeleteTopic_t*)> owner(
         dt, rd_kafka_DeleteTopic_destroy);
     auto opts = options(RD_KAFKA_ADMIN_OP_DELETETOPICS);
-    return call(
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) { rd_kafka_DeleteTopics(rk_.get(), &dt, 1, opts.get(), q); },
         [&](rd_kafka_event_t* ev) -> KafkaStatus {
           size_t n = 0;
@@ -75,7 +77,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
         res, rd_kafka_ConfigResource_destroy);
     for (const auto& [k, v] : merged) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
     auto opts = options(RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
-    return call(
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) { rd_kafka_AlterConfigs(rk_.get(), &res, 1, opts.get(), q); },
         [&](rd_kafka_event_t* ev) -> KafkaStatus {
           size_t n = 0;
@@ -93,28 +96,14 @@ class RdKafkaAdmin final : public KafkaAdmin {
 
  private:
   RdAdminOptionsPtr options(rd_kafka_admin_op_t op) {
-    RdAdminOptionsPtr opts(rd_kafka_AdminOptions_new(rk_.get(), op));
-    char err[256];
-    rd_kafka_AdminOptions_set_request_timeout(opts.get(), timeoutMs_, err, sizeof err);
+    auto opts = makeAdminOptions(rk_.get(), op, timeoutMs_);
     if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) {
       // Wait until the controller has applied the change, so the topic is usable (or gone) when
       // the call returns.
+      char err[256];
       rd_kafka_AdminOptions_set_operation_timeout(opts.get(), timeoutMs_, err, sizeof err);
     }
     return opts;
-  }
-
-  template <class Submit, class Read>
-  auto call(Submit submit, Read read) -> decltype(read(nullptr)) {
-    RdQueuePtr q(rd_kafka_queue_new(rk_.get()));
-    submit(q.get());
-    RdEventPtr ev(rd_kafka_queue_poll(q.get(), timeoutMs_ + 2000));
-    if (!ev)
-      return fail(makeKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "Kafka admin request timed out"));
-    if (auto e = rd_kafka_event_error(ev.get())) {
-      return fail(makeKafkaError(e, rd_kafka_event_error_string(ev.get())));
-    }
-    return read(ev.get());
   }
 
   static KafkaStatus topicResult(const rd_kafka_topic_result_t** results, size_t n) {
@@ -137,7 +126,8 @@ class RdKafkaAdmin final : public KafkaAdmin {
     std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> owner(
         res, rd_kafka_ConfigResource_destroy);
     auto opts = options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-    return call(
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) { rd_kafka_DescribeConfigs(rk_.get(), &res, 1, opts.get(), q); },
         [&](rd_kafka_event_t* ev) -> KafkaResult<TopicConfigs> {
           size_t n = 0;

@@ -87,8 +87,9 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
 
   KafkaResult<GroupMembership> membership(const std::string& group) override {
     const char* groups[] = {group.c_str()};
-    auto opts = options(RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-    return call(
+    auto opts = makeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeoutMs_);
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) {
           rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, opts.get(), q);
         },
@@ -110,19 +111,20 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
   }
 
   KafkaResult<std::vector<std::string>> listGroups() override {
-    auto opts = options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
-    return call([&](rd_kafka_queue_t* q) { rd_kafka_ListConsumerGroups(rk_.get(), opts.get(), q); },
-                [&](rd_kafka_event_t* ev) -> KafkaResult<std::vector<std::string>> {
-                  size_t n = 0;
-                  const rd_kafka_ConsumerGroupListing_t** valid =
-                      rd_kafka_ListConsumerGroups_result_valid(
-                          rd_kafka_event_ListConsumerGroups_result(ev), &n);
-                  std::vector<std::string> out;
-                  for (size_t i = 0; i < n; ++i) {
-                    out.emplace_back(rd_kafka_ConsumerGroupListing_group_id(valid[i]));
-                  }
-                  return out;
-                });
+    auto opts = makeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeoutMs_);
+    return callAdmin(
+        rk_.get(), timeoutMs_,
+        [&](rd_kafka_queue_t* q) { rd_kafka_ListConsumerGroups(rk_.get(), opts.get(), q); },
+        [&](rd_kafka_event_t* ev) -> KafkaResult<std::vector<std::string>> {
+          size_t n = 0;
+          const rd_kafka_ConsumerGroupListing_t** valid = rd_kafka_ListConsumerGroups_result_valid(
+              rd_kafka_event_ListConsumerGroups_result(ev), &n);
+          std::vector<std::string> out;
+          for (size_t i = 0; i < n; ++i) {
+            out.emplace_back(rd_kafka_ConsumerGroupListing_group_id(valid[i]));
+          }
+          return out;
+        });
   }
 
   KafkaStatus alterCommitted(const std::string& group, const std::string& topic,
@@ -136,8 +138,10 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
     std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
                     void (*)(rd_kafka_AlterConsumerGroupOffsets_t*)>
         owner(alter, rd_kafka_AlterConsumerGroupOffsets_destroy);
-    auto opts = options(RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-    return call(
+    auto opts =
+        makeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeoutMs_);
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) {
           rd_kafka_AlterConsumerGroupOffsets(rk_.get(), &alter, 1, opts.get(), q);
         },
@@ -168,8 +172,9 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
     std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
                     void (*)(rd_kafka_ListConsumerGroupOffsets_t*)>
         owner(list, rd_kafka_ListConsumerGroupOffsets_destroy);
-    auto opts = options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-    return call(
+    auto opts = makeAdminOptions(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeoutMs_);
+    return callAdmin(
+        rk_.get(), timeoutMs_,
         [&](rd_kafka_queue_t* q) {
           rd_kafka_ListConsumerGroupOffsets(rk_.get(), &list, 1, opts.get(), q);
         },
@@ -191,27 +196,6 @@ class RdKafkaGroupOffsets final : public GroupOffsets {
           }
           return out;
         });
-  }
-
-  RdAdminOptionsPtr options(rd_kafka_admin_op_t op) {
-    RdAdminOptionsPtr opts(rd_kafka_AdminOptions_new(rk_.get(), op));
-    char err[256];
-    rd_kafka_AdminOptions_set_request_timeout(opts.get(), timeoutMs_, err, sizeof err);
-    return opts;
-  }
-
-  template <class Submit, class Read>
-  auto call(Submit submit, Read read) -> decltype(read(nullptr)) {
-    RdQueuePtr q(rd_kafka_queue_new(rk_.get()));
-    submit(q.get());
-    RdEventPtr ev(rd_kafka_queue_poll(q.get(), timeoutMs_ + 2000));
-    if (!ev) {
-      return fail(makeKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "Kafka admin request timed out"));
-    }
-    if (auto e = rd_kafka_event_error(ev.get())) {
-      return fail(makeKafkaError(e, rd_kafka_event_error_string(ev.get())));
-    }
-    return read(ev.get());
   }
 
   int timeoutMs_;

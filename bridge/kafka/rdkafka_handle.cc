@@ -46,6 +46,13 @@ void destroyRdKafkaBounded(rd_kafka_t* rk) {
   }
 }
 
+RdAdminOptionsPtr makeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeoutMs) {
+  RdAdminOptionsPtr opts(rd_kafka_AdminOptions_new(rk, op));
+  char err[256];
+  rd_kafka_AdminOptions_set_request_timeout(opts.get(), timeoutMs, err, sizeof err);
+  return opts;
+}
+
 RdConfPtr makeRdKafkaConf(const config::KafkaConfig& config, const ConfOverrides& overrides) {
   RdConfPtr conf(rd_kafka_conf_new());
   set(conf.get(), "bootstrap.servers", config.bootstrapServers);

@@ -59,4 +59,23 @@ KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& 
                                              int timeoutMs);
 KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, int timeoutMs);
 
+// Admin API requests (the admin client and the group-offsets client): options for `op` with a
+// request timeout, and one request — `submit(queue)` sends it, the result event comes back on the
+// queue (a time-out or request-level error is a failure), `read(event)` turns it into the result.
+RdAdminOptionsPtr makeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeoutMs);
+
+template <class Submit, class Read>
+auto callAdmin(rd_kafka_t* rk, int timeoutMs, Submit submit, Read read) -> decltype(read(nullptr)) {
+  RdQueuePtr q(rd_kafka_queue_new(rk));
+  submit(q.get());
+  RdEventPtr ev(rd_kafka_queue_poll(q.get(), timeoutMs + 2000));
+  if (!ev) {
+    return fail(makeKafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, "Kafka admin request timed out"));
+  }
+  if (auto e = rd_kafka_event_error(ev.get())) {
+    return fail(makeKafkaError(e, rd_kafka_event_error_string(ev.get())));
+  }
+  return read(ev.get());
+}
+
 }  // namespace kbridge::kafka
