@@ -2,12 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <memory>
 #include <random>
 
 #include "kinesis/actions/common.h"
 #include "kinesis/actions/records.h"
-#include "streams/sequence_number.h"
 #include "streams/stream_meta.h"
 
 namespace kbridge::api {
@@ -44,33 +42,29 @@ http::Response failure(const ApiError& error) {
   return r;
 }
 
-struct Entry {
-  std::string partitionKey;
-  std::uint32_t shard = 0;
-  std::string sequenceNumber;
-  std::optional<ApiError> error;
-};
-
-http::Response answer(std::vector<Entry>& entries) {
+// `keys[i]` is the partition key of the record of `outcomes[i]`.
+http::Response answer(std::vector<std::string>& keys,
+                      std::vector<kinesis::actions::RecordOutcome>& outcomes) {
   Json records = Json::array();
   std::size_t failed = 0;
   bool anyTransient = false;
   std::string firstError;
-  for (auto& e : entries) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    auto& e = outcomes[i];
     if (e.error) {
       ++failed;
       anyTransient = anyTransient || transient(e.error->type);
       if (firstError.empty()) firstError = e.error->message;
-      records.push_back({{"partitionKey", std::move(e.partitionKey)},
+      records.push_back({{"partitionKey", std::move(keys[i])},
                          {"errorCode", kinesis::errorTypeName(e.error->type)},
                          {"errorMessage", e.error->message}});
     } else {
       records.push_back({{"sequenceNumber", std::move(e.sequenceNumber)},
                          {"shardId", streams::shardIdName(e.shard)},
-                         {"partitionKey", std::move(e.partitionKey)}});
+                         {"partitionKey", std::move(keys[i])}});
     }
   }
-  const std::size_t count = entries.size();
+  const std::size_t count = outcomes.size();
   Json body{{"count", count}, {"failedRecordCount", failed}, {"records", std::move(records)}};
   if (failed == 0) {
     body["message"] = "Ingested " + std::to_string(count) + (count == 1 ? " record" : " records");
@@ -153,43 +147,16 @@ void ingest(kinesis::Services& services, const IngestOptions& options, ApiReques
       std::move(call), options.stream,
       [inputs = std::move(inputs), respond](kinesis::ActionCall c,
                                             streams::StreamMeta stream) mutable {
-        kinesis::Services& s = *c.services;
-        auto entries = std::make_shared<std::vector<Entry>>(inputs.size());
-        std::vector<kafka::OutgoingRecord> batch;
-        std::vector<std::size_t> produced;
-        batch.reserve(inputs.size());
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-          auto& entry = (*entries)[i];
-          entry.partitionKey = inputs[i].partitionKey;
-          auto record = kinesis::actions::recordFor(stream, inputs[i]);
-          if (!record) return respond(failure(record.error()));
-          entry.shard = static_cast<std::uint32_t>(record->partition);
-          if (!kinesis::actions::admitWrite(s, stream.name, entry.shard,
-                                            record->key.size() + record->value.size())) {
-            entry.error = kinesis::actions::shardThrottled(stream.name, entry.shard, *s.config);
-            continue;
-          }
-          produced.push_back(i);
-          batch.push_back(std::move(*record));
-        }
-        if (batch.empty()) return respond(answer(*entries));
-        auto finish = [entries, produced, stream, respond,
-                       &s](std::vector<kafka::DeliveryResult> results) {
-          for (std::size_t k = 0; k < results.size() && k < produced.size(); ++k) {
-            auto& entry = (*entries)[produced[k]];
-            if (results[k].error) {
-              entry.error = kinesis::actions::deliveryError(*results[k].error, stream, entry.shard,
-                                                            *s.config);
-              continue;
-            }
-            entry.sequenceNumber =
-                streams::SequenceNumber{stream.generation, entry.shard,
-                                        static_cast<std::uint64_t>(results[k].offset)}
-                    .toString();
-          }
-          respond(answer(*entries));
-        };
-        s.producer->produce(std::move(batch), std::move(finish));
+        std::vector<std::string> keys;
+        keys.reserve(inputs.size());
+        for (const auto& input : inputs) keys.push_back(input.partitionKey);
+        kinesis::actions::produceRecords(
+            *c.services, std::move(stream), std::move(inputs),
+            [keys = std::move(keys), respond](
+                kinesis::ApiResult<std::vector<kinesis::actions::RecordOutcome>> outcomes) mutable {
+              if (!outcomes) return respond(failure(outcomes.error()));
+              respond(answer(keys, *outcomes));
+            });
       });
 }
 

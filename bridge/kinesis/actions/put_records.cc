@@ -9,7 +9,6 @@
 #include "kinesis/actions/common.h"
 #include "kinesis/actions/records.h"
 #include "kinesis/actions/records_json.h"
-#include "streams/sequence_number.h"
 
 namespace kbridge::kinesis::actions {
 
@@ -49,55 +48,27 @@ void putRecordsOf(ActionCall request, std::string name, std::vector<RecordInput>
   withWritableStream(
       std::move(request), name,
       [records = std::move(records)](ActionCall call, streams::StreamMeta stream) mutable {
-        Services* services = call.services;
-        std::vector<kafka::OutgoingRecord> routed;
-        routed.reserve(records.size());
-        for (auto& input : records) {
-          auto record = recordFor(stream, input);
-          // A bad ExplicitHashKey fails the whole request, as in Kinesis.
-          if (!record) return call.reply(fail(record.error()));
-          routed.push_back(std::move(*record));
-        }
-        auto entries = std::make_shared<std::vector<PutRecordsResultEntry>>(routed.size());
-        std::vector<kafka::OutgoingRecord> batch;
-        std::vector<std::size_t> produced;  // entry index of each record in `batch`
-        batch.reserve(routed.size());
-        produced.reserve(routed.size());
-        for (std::size_t i = 0; i < routed.size(); ++i) {
-          auto& record = routed[i];
-          const auto shard = static_cast<std::uint32_t>(record.partition);
-          (*entries)[i].shard = shard;
-          if (!admitWrite(*services, stream.name, shard, record.key.size() + record.value.size())) {
-            failEntry((*entries)[i], shardThrottled(stream.name, shard, *services->config));
-            continue;
-          }
-          produced.push_back(i);
-          batch.push_back(std::move(record));
-        }
-        auto finish = [reply = std::move(call.reply), replyEncoded = std::move(call.replyEncoded),
-                       format = call.format, entries, stream = std::move(stream),
-                       produced = std::move(produced),
-                       services](std::vector<kafka::DeliveryResult> results) {
-          for (std::size_t k = 0; k < results.size(); ++k) {
-            auto& entry = (*entries)[produced[k]];
-            if (results[k].error) {
-              failEntry(entry,
-                        deliveryError(*results[k].error, stream, entry.shard, *services->config));
-              continue;
-            }
-            entry.sequenceNumber =
-                streams::SequenceNumber{stream.generation, entry.shard,
-                                        static_cast<std::uint64_t>(results[k].offset)}
-                    .toString();
-          }
-          int failed = 0;
-          for (const auto& e : *entries) failed += e.errorCode.empty() ? 0 : 1;
-          if (format == WireFormat::kJson && replyEncoded) {
-            return replyEncoded(putRecordsResponseJson(*entries, failed));
-          }
-          reply(responseTree(*entries, failed));
-        };
-        services->producer->produce(std::move(batch), std::move(finish));
+        produceRecords(*call.services, std::move(stream), std::move(records),
+                       [reply = std::move(call.reply), replyEncoded = std::move(call.replyEncoded),
+                        format = call.format](ApiResult<std::vector<RecordOutcome>> outcomes) {
+                         if (!outcomes) return reply(fail(outcomes.error()));
+                         std::vector<PutRecordsResultEntry> entries(outcomes->size());
+                         int failed = 0;
+                         for (std::size_t i = 0; i < entries.size(); ++i) {
+                           auto& outcome = (*outcomes)[i];
+                           entries[i].shard = outcome.shard;
+                           if (outcome.error) {
+                             failEntry(entries[i], *outcome.error);
+                             ++failed;
+                           } else {
+                             entries[i].sequenceNumber = std::move(outcome.sequenceNumber);
+                           }
+                         }
+                         if (format == WireFormat::kJson && replyEncoded) {
+                           return replyEncoded(putRecordsResponseJson(entries, failed));
+                         }
+                         reply(responseTree(entries, failed));
+                       });
       });
 }
 

@@ -4,6 +4,7 @@
 #include "kinesis/kafka_error_mapping.h"
 #include "streams/catalog.h"
 #include "streams/routing.h"
+#include "streams/sequence_number.h"
 #include "streams/shard_limits.h"
 
 namespace kbridge::kinesis::actions {
@@ -95,6 +96,52 @@ ApiError deliveryError(const kafka::KafkaError& error, const streams::StreamMeta
     return shardThrottled(stream.name, shard, config);
   }
   return toApiError(error);
+}
+
+void produceRecords(Services& services, streams::StreamMeta stream,
+                    std::vector<RecordInput> records,
+                    std::function<void(ApiResult<std::vector<RecordOutcome>>)> done) {
+  std::vector<kafka::OutgoingRecord> routed;
+  routed.reserve(records.size());
+  for (auto& input : records) {
+    auto record = recordFor(stream, input);
+    if (!record) return done(fail(record.error()));
+    routed.push_back(std::move(*record));
+  }
+  std::vector<RecordOutcome> outcomes(routed.size());
+  std::vector<kafka::OutgoingRecord> batch;
+  std::vector<std::size_t> produced;  // outcome index of each record in `batch`
+  batch.reserve(routed.size());
+  produced.reserve(routed.size());
+  for (std::size_t i = 0; i < routed.size(); ++i) {
+    auto& record = routed[i];
+    const auto shard = static_cast<std::uint32_t>(record.partition);
+    outcomes[i].shard = shard;
+    if (!admitWrite(services, stream.name, shard, record.key.size() + record.value.size())) {
+      outcomes[i].error = shardThrottled(stream.name, shard, *services.config);
+      continue;
+    }
+    produced.push_back(i);
+    batch.push_back(std::move(record));
+  }
+  if (batch.empty()) return done(std::move(outcomes));
+  auto finish = [outcomes = std::move(outcomes), produced = std::move(produced),
+                 stream = std::move(stream), config = services.config,
+                 done = std::move(done)](std::vector<kafka::DeliveryResult> results) mutable {
+    for (std::size_t k = 0; k < results.size() && k < produced.size(); ++k) {
+      auto& outcome = outcomes[produced[k]];
+      if (results[k].error) {
+        outcome.error = deliveryError(*results[k].error, stream, outcome.shard, *config);
+        continue;
+      }
+      outcome.sequenceNumber =
+          streams::SequenceNumber{stream.generation, outcome.shard,
+                                  static_cast<std::uint64_t>(results[k].offset)}
+              .toString();
+    }
+    done(std::move(outcomes));
+  };
+  services.producer->produce(std::move(batch), std::move(finish));
 }
 
 }  // namespace kbridge::kinesis::actions

@@ -1,11 +1,13 @@
 #pragma once
-// Shared by PutRecord and PutRecords: the validated input of one record, finding the stream
-// without blocking an HTTP thread, routing a record to its shard, per-shard write limits, and the
-// wire errors of a failed delivery.
+// Shared by PutRecord, PutRecords and the REST ingest route: the validated input of one record,
+// finding the stream without blocking an HTTP thread, routing a record to its shard, per-shard
+// write limits, the wire errors of a failed delivery, and producing a batch of records.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kafka/producer.h"
 #include "kinesis/action.h"
@@ -44,5 +46,20 @@ bool admitWrite(const Services& services, const std::string& stream, std::uint32
 // The wire error of a record Kafka did not acknowledge.
 ApiError deliveryError(const kafka::KafkaError& error, const streams::StreamMeta& stream,
                        std::uint32_t shard, const config::Config& config);
+
+// One record's outcome in produceRecords(): its shard, and its sequence number or its error.
+struct RecordOutcome {
+  std::uint32_t shard = 0;
+  std::string sequenceNumber;     // empty when failed
+  std::optional<ApiError> error;  // refused by its shard's write limit, or not acknowledged
+};
+
+// Routes `records` to their shards (a bad ExplicitHashKey fails the whole call before anything
+// is produced, as in Kinesis), admits each against the per-shard write limits, produces the
+// admitted ones as one batch and calls `done` with one outcome per record, in request order, once
+// Kafka has answered for every one of them.
+void produceRecords(Services& services, streams::StreamMeta stream,
+                    std::vector<RecordInput> records,
+                    std::function<void(ApiResult<std::vector<RecordOutcome>>)> done);
 
 }  // namespace kbridge::kinesis::actions
