@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fakes/fake_kafka.h"
+#include "fakes/fake_services.h"
 #include "kinesis/dispatcher.h"
 #include "streams/catalog.h"
 
@@ -22,14 +23,8 @@ class IngestRouteTest : public ::testing::Test {
     catalog_ = std::make_unique<streams::Catalog>(std::make_unique<testing::InMemoryCatalogLog>(),
                                                   std::chrono::milliseconds(100));
     ASSERT_TRUE(catalog_->start());
-    services_.config = std::make_shared<config::Config>();
-    services_.catalog = catalog_.get();
-    services_.admin = &admin_;
-    services_.clock = &clock_;
-    services_.control = &inline_;
-    services_.fetch = &inline_;
-    services_.producer = &topics_;
-    services_.fetcher = &topics_;
+    testing::useFakes(services_, std::make_shared<config::Config>(), *catalog_, admin_, clock_,
+                      inline_, topics_);
     dispatcher_ = std::make_unique<kinesis::Dispatcher>(services_);
     router_ = std::make_unique<ApiRouter>(*dispatcher_, config::CorsConfig{});
     addIngestRoute(*router_, services_, {"ingest", "userId"});

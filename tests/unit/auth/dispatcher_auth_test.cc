@@ -7,6 +7,7 @@
 #include "auth/authenticator.h"
 #include "auth/test_signer.h"
 #include "fakes/fake_kafka.h"
+#include "fakes/fake_services.h"
 #include "kinesis/dispatcher.h"
 #include "streams/catalog.h"
 
@@ -38,15 +39,7 @@ class DispatcherAuthTest : public ::testing::Test {
          "ORDERS_TOKEN",
          "orders-token"},
     };
-    services_.config = config;
-    services_.catalog = catalog_.get();
-    services_.admin = &admin_;
-    services_.clock = &clock_;
-    services_.control = &inline_;
-    services_.fetch = &inline_;
-    services_.producer = &topics_;
-    services_.fetcher = &topics_;
-    topics_.nowMs = clock_.nowMillis();
+    testing::useFakes(services_, config, *catalog_, admin_, clock_, inline_, topics_);
     authenticator_ = std::make_unique<auth::Authenticator>(*config, clock_);
     dispatcher_ = std::make_unique<Dispatcher>(services_, authenticator_.get());
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_kafka.h"
+#include "fakes/fake_services.h"
 #include "streams/catalog.h"
 #include "streams/shard_limits.h"
 
@@ -25,15 +26,7 @@ class DispatcherTest : public ::testing::Test {
     initialRecords_ = catalogLog_->records.size();  // the cluster record (iterator secret)
     auto config = std::make_shared<config::Config>();
     config->streams.shardLimit = 20;
-    services_.config = config;
-    services_.catalog = catalog_.get();
-    services_.admin = &admin_;
-    services_.clock = &clock_;
-    services_.control = &inline_;
-    services_.fetch = &inline_;
-    services_.producer = &topics_;
-    services_.fetcher = &topics_;
-    topics_.nowMs = clock_.nowMillis();
+    testing::useFakes(services_, config, *catalog_, admin_, clock_, inline_, topics_);
     dispatcher_ = std::make_unique<Dispatcher>(services_);
   }
 

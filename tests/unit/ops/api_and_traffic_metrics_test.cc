@@ -5,6 +5,7 @@
 
 #include "common/executor.h"
 #include "fakes/fake_kafka.h"
+#include "fakes/fake_services.h"
 #include "kinesis/codec.h"
 #include "kinesis/dispatcher.h"
 #include "ops/api_metrics.h"
@@ -26,16 +27,10 @@ class ApiAndTrafficMetricsTest : public ::testing::Test {
     ASSERT_TRUE(catalog_->start());
     auto config = std::make_shared<config::Config>();
     config->kafka.topicPrefix = "kinesis.";
-    services_.config = config;
-    services_.catalog = catalog_.get();
-    services_.admin = &admin_;
-    services_.clock = &clock_;
-    services_.control = &inline_;
-    services_.fetch = &inline_;
+    testing::useFakes(services_, config, *catalog_, admin_, clock_, inline_, topics_);
     services_.producer = producer_.get();
     services_.fetcher = fetcher_.get();
     services_.metrics = &api_;
-    topics_.nowMs = clock_.nowMillis();
     dispatcher_ = std::make_unique<kinesis::Dispatcher>(services_);
   }
 
