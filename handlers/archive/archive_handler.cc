@@ -17,6 +17,7 @@
 #include "handlers/archive/object_writer.h"
 #include "handlers/archive/offset_ranges.h"
 #include "kinesis/codec.h"
+#include "ops/metrics.h"
 
 namespace kbridge::handlers {
 namespace archive {
@@ -72,6 +73,7 @@ class ArchiveHandler final : public runtime::Handler {
     context_ = context;
     clock_ = context.clock ? context.clock : &systemClock_;
     stateDir_ = archiveStateDir(settings_.destinationPath, context.mappingName);
+    registerMetrics(context);
     if (auto why = makeDirectories(stateDir_ + "/tmp"); !why.empty())
       return "archive handler: " + why;
     if (intervalThread_ && settings_.bufferIntervalMs > 0 && !thread_.joinable()) {
@@ -396,6 +398,10 @@ class ArchiveHandler final : public runtime::Handler {
       spdlog::warn("archive {}: {} (the next start settles it)", context_.mappingName, w);
     spdlog::debug("archive {}: published {} ({} records of {})", context_.mappingName, o.key,
                   o.records, st.shardId);
+    (o.error ? metrics_.errorObjects : metrics_.objects)->Increment();
+    metrics_.records->Increment(static_cast<double>(o.records));
+    metrics_.rawBytes->Increment(static_cast<double>(o.bytes));
+    metrics_.compressedBytes->Increment(static_cast<double>(o.writer->compressedBytes()));
     st.published.add(o.offsets);
     st.buffered.subtract(o.offsets);
     eraseOpen(st, it);
@@ -414,6 +420,7 @@ class ArchiveHandler final : public runtime::Handler {
   // first offset: they come back after a restart or rebalance (and the manifest keeps them
   // from being written twice).
   void lose(ShardState& st, OpenIt it, const std::string& why) {
+    metrics_.failures->Increment();
     const auto first = it->second.offsets.first();
     if (first && (!st.pinned || *first < *st.pinned)) st.pinned = *first;
     spdlog::error("archive {}: {}: object {} dropped: {}; checkpoint held at offset {}",
@@ -436,6 +443,44 @@ class ArchiveHandler final : public runtime::Handler {
     st.durable.store(d ? *d : -1);
   }
 
+  // kbridge_archive_*{mapping, stream}: what this handler published (the dashboard's archive
+  // panels). Without a process registry (tests) the handler keeps its own.
+  void registerMetrics(const runtime::HandlerContext& context) {
+    ops::MetricsRegistry* registry = context.metrics;
+    if (!registry) {
+      if (!ownRegistry_) ownRegistry_ = std::make_unique<ops::MetricsRegistry>();
+      registry = ownRegistry_.get();
+    }
+    const prometheus::Labels labels{{"mapping", context.mappingName},
+                                    {"stream", context.streamName}};
+    auto with = [&labels](const char* name, const char* value) {
+      auto l = labels;
+      l.emplace(name, value);
+      return l;
+    };
+    auto& objects = registry->counter(
+        "kbridge_archive_objects_total",
+        "Objects published by archive handlers; prefix=\"error\" for error-output objects.");
+    metrics_.objects = &objects.Add(with("prefix", "data"));
+    metrics_.errorObjects = &objects.Add(with("prefix", "error"));
+    metrics_.records = &registry
+                            ->counter("kbridge_archive_records_total",
+                                      "Records in the objects published by archive handlers.")
+                            .Add(labels);
+    auto& bytes = registry->counter(
+        "kbridge_archive_bytes_total",
+        "Bytes of the objects published by archive handlers: stage=\"raw\" before compression "
+        "(delimiters included), stage=\"stored\" as written.");
+    metrics_.rawBytes = &bytes.Add(with("stage", "raw"));
+    metrics_.compressedBytes = &bytes.Add(with("stage", "stored"));
+    metrics_.failures =
+        &registry
+             ->counter("kbridge_archive_publish_failures_total",
+                       "Objects archive handlers lost to an I/O error before publication (their "
+                       "records are delivered again).")
+             .Add(labels);
+  }
+
   void intervalLoop() {
     std::unique_lock lock(stopMutex_);
     while (!stop_) {
@@ -454,6 +499,15 @@ class ArchiveHandler final : public runtime::Handler {
   SystemClock systemClock_;
   const Clock* clock_ = &systemClock_;
   std::string stateDir_;
+  std::unique_ptr<ops::MetricsRegistry> ownRegistry_;
+  struct {
+    prometheus::Counter* objects = nullptr;
+    prometheus::Counter* errorObjects = nullptr;
+    prometheus::Counter* records = nullptr;
+    prometheus::Counter* rawBytes = nullptr;
+    prometheus::Counter* compressedBytes = nullptr;
+    prometheus::Counter* failures = nullptr;
+  } metrics_;
 
   std::mutex shardsMutex_;
   std::map<std::int32_t, std::shared_ptr<ShardState>> shards_;

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "handlers/archive/manifest.h"
 #include "handlers/archive/offset_ranges.h"
+#include "ops/metrics.h"
 
 namespace kbridge::handlers::archive {
 namespace {
@@ -56,6 +57,7 @@ class ArchiveHandlerTest : public ::testing::Test {
     ctx.mappingName = "lake";
     ctx.streamName = "data";
     ctx.clock = &clock_;
+    ctx.metrics = &metrics_;
     EXPECT_EQ(h->open(ctx), "");
     return h;
   }
@@ -107,8 +109,18 @@ class ArchiveHandlerTest : public ::testing::Test {
     return out;
   }
 
+  // The value of one series in the registry's exposition ("" when absent).
+  std::string series(const std::string& nameAndLabels) {
+    std::istringstream in(metrics_.render());
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with(nameAndLabels + " ")) return line.substr(nameAndLabels.size() + 1);
+    }
+    return "";
+  }
+
   fs::path dir_;
   ManualClock clock_{kT};
+  ops::MetricsRegistry metrics_;
 };
 
 const json kSeed = {
@@ -134,6 +146,32 @@ TEST_F(ArchiveHandlerTest, BuffersUntilIntervalThenPublishesUnderTheTimePrefix) 
   EXPECT_EQ(objs.begin()->first,
             "year=2025/month=11/day=22/hour=07/data-shardId-000000000000-1000.gz");
   EXPECT_EQ(allRecords(), expected(0, 10));
+  h->close();
+}
+
+TEST_F(ArchiveHandlerTest, CountsPublishedObjectsRecordsAndBytes) {
+  auto h = make(kSeed);
+  ASSERT_EQ(deliver(*h, records(0, 10)), Outcome::kOk);
+  // The exposition sorts labels by name.
+  const std::string data = R"({mapping="lake",prefix="data",stream="data"})";
+  const std::string error = R"({mapping="lake",prefix="error",stream="data"})";
+  const std::string plain = R"({mapping="lake",stream="data"})";
+  EXPECT_EQ(series("kbridge_archive_objects_total" + data), "0");
+  clock_.advance(60'000);
+  publishDue(*h);
+  const auto objs = objects();
+  ASSERT_EQ(objs.size(), 1u);
+  std::int64_t raw = 0;
+  for (const auto& r : records(0, 10)) raw += static_cast<std::int64_t>(r.data.size()) + 1;
+  const auto stored = fs::file_size(dir_ / objs.begin()->first);
+  EXPECT_EQ(series("kbridge_archive_objects_total" + data), "1");
+  EXPECT_EQ(series("kbridge_archive_objects_total" + error), "0");
+  EXPECT_EQ(series("kbridge_archive_records_total" + plain), "10");
+  EXPECT_EQ(series(R"(kbridge_archive_bytes_total{mapping="lake",stage="raw",stream="data"})"),
+            std::to_string(raw));
+  EXPECT_EQ(series(R"(kbridge_archive_bytes_total{mapping="lake",stage="stored",stream="data"})"),
+            std::to_string(stored));
+  EXPECT_EQ(series("kbridge_archive_publish_failures_total" + plain), "0");
   h->close();
 }
 
