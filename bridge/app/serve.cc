@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "api/bearer_guard.h"
 #include "api/data_routes.h"
 #include "api/ingest_route.h"
 #include "api/router.h"
@@ -220,6 +221,37 @@ int serve(const std::string& configPath, const Plugins& plugins) {
                           static_cast<std::size_t>(config->api.maxLimit)});
     }
     if (!config->sources.empty()) sources::addSourceRoutes(apiRouter, sourceRunner);
+    if (authenticator) {
+      // With SigV4 on the Kinesis API, the REST API takes the same principals' bearer tokens and
+      // policies: each route is the Kinesis operation it performs on its stream.
+      apiRouter.setGuard(api::makeBearerGuard(
+          *authenticator,
+          [&config](const api::ApiRequest& request, std::string_view,
+                    std::string_view pattern) -> std::optional<api::RouteAccess> {
+            if (pattern == "/api/ingest/stream") {
+              return api::RouteAccess{"PutRecords", config->api.ingestStream};
+            }
+            if (pattern.starts_with("/api/data")) {
+              for (const auto& m : config->mappings) {
+                if (m.name == config->api.dataMapping)
+                  return api::RouteAccess{"GetRecords", m.stream};
+              }
+              return std::nullopt;
+            }
+            if (pattern == "/api/sources/{name}/run") {
+              const auto name = request.params.find("name");
+              for (const auto& s : config->sources) {
+                if (name != request.params.end() && s.name == name->second) {
+                  return api::RouteAccess{"PutRecords", s.stream};
+                }
+              }
+              // An unknown source names no stream: as with IAM's resource "*", only a policy
+              // over every stream gets through (to the route's 404).
+              return api::RouteAccess{"PutRecords", "*"};
+            }
+            return std::nullopt;
+          }));
+    }
     http::Listener kinesisListener(io, kinesisOptions, apiRouter);
     std::unique_ptr<http::Listener> adminListener;
     if (config->admin.enabled) {

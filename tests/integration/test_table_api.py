@@ -217,3 +217,61 @@ def test_ttl_expiry_through_the_api(kbridge, kbridge_factory, kafka_bootstrap, n
         wait_for(lambda: sqlite3.connect(db).execute("SELECT COUNT(*) FROM items").fetchone()[0]
                  == 0, timeout=10, interval=0.3, what="expired rows swept")
         assert answer["count"] == 2
+
+
+def test_bearer_tokens_guard_the_api_under_sigv4(kbridge_factory, new_stream, tmp_path):
+    """With auth.mode "sigv4", /api takes the principals' bearer tokens and their policies: the
+    ingest route is a PutRecords on its stream, the data routes a GetRecords on the table
+    mapping's stream. No token or an unknown one is 401; a policy that denies is 403 with IAM's
+    wording; neither writes anything. Preflights need no token."""
+    stream = new_stream(shards=1, prefix="api-bearer")
+    name = unique_name("table")
+    db = tmp_path / "tables" / "bearer.db"
+    principals = [
+        {"access_key_id": "AKIDWRITER", "secret_env": "KB_T_SECRET", "name": "writer",
+         "actions": ["kinesis:PutRecord*"], "streams": [stream], "api_token_env": "KB_T_WRITER"},
+        {"access_key_id": "AKIDREADER", "secret_env": "KB_T_SECRET", "name": "reader",
+         "actions": ["kinesis:Get*"], "streams": ["*"], "api_token_env": "KB_T_READER"},
+    ]
+    instance = kbridge_factory.start(
+        config={"mappings": [mapping(name, stream, table_handler(db),
+                                     max_batching_window_ms=100)],
+                "auth": {"mode": "sigv4", "principals": principals},
+                **api_config(stream, name)},
+        env={"KB_T_SECRET": "s3cret", "KB_T_WRITER": "writer-token-1",
+             "KB_T_READER": "reader-token-1"},
+        name="api-bearer")
+    try:
+        writer = {"Authorization": "Bearer writer-token-1"}
+        reader = {"Authorization": "Bearer reader-token-1"}
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic eDp5"}):
+            status, heads, body = request(instance, "POST", "/api/ingest/stream",
+                                          {"id": "denied-1"}, headers)
+            assert (status, body) == (401, {"message": "Unauthorized"}), headers
+            assert heads.get("www-authenticate") == "Bearer"
+            assert_cors(heads)
+        status, _, body = request(instance, "POST", "/api/ingest/stream", {"id": "denied-2"},
+                                  reader)
+        assert status == 403 and "kinesis:PutRecords" in body["message"], body
+        assert body["message"].startswith("User: arn:aws:iam::000000000000:user/reader is not "
+                                          "authorized to perform: kinesis:PutRecords"), body
+
+        status, _, answer = request(instance, "POST", "/api/ingest/stream",
+                                    {"id": "bearer-1", "userId": "u"}, writer)
+        assert status == 200 and answer["count"] == 1, answer
+        item = wait_for(lambda: (r := request(instance, "GET", "/api/data/bearer-1",
+                                              headers=reader))[0] == 200 and r[2],
+                        timeout=30, interval=0.2, what="item bearer-1")
+        assert item["data"] == {"id": "bearer-1", "userId": "u"}
+        status, _, body = request(instance, "GET", "/api/data/bearer-1", headers=writer)
+        assert status == 403 and "kinesis:GetRecords" in body["message"], body
+        assert request(instance, "GET", "/api/data")[0] == 401
+        status, heads, _ = request(instance, "OPTIONS", "/api/data/bearer-1",
+                                   headers={"Origin": "https://app.example",
+                                            "Access-Control-Request-Method": "GET"})
+        assert status == 204
+        # Only the writer's one record reached the stream.
+        status, _, page = request(instance, "GET", "/api/data", headers=reader)
+        assert status == 200 and [i["id"] for i in page["items"]] == ["bearer-1"], page
+    finally:
+        instance.stop(check=True)
