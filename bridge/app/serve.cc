@@ -1,7 +1,8 @@
 // `kbridge serve`: wires the components together and runs them until a signal arrives.
 //
 // Start-up order: config → logging → Kafka admin and catalog (retried until Kafka answers) →
-// listeners → the ready line on stdout → event source mappings. Shutdown runs in reverse.
+// the streams of streams.create → listeners → the ready line on stdout → event source mappings.
+// Shutdown runs in reverse.
 
 #include "app/serve.h"
 
@@ -23,6 +24,7 @@
 #include "api/router.h"
 #include "api/table_reader.h"
 #include "app/admin_handler.h"
+#include "app/declared_streams.h"
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/executor.h"
@@ -90,6 +92,24 @@ bool destroyWithin(std::unique_ptr<T> owned, std::chrono::milliseconds timeout) 
     done->set_value();
   }).detach();
   return finished.wait_for(timeout) == std::future_status::ready;
+}
+
+// A listener's address, TLS files and connection limits as the config gives them.
+http::ListenerOptions listenerOptions(const config::Endpoint& listen,
+                                      const std::optional<config::TlsConfig>& tls,
+                                      const config::ConnectionLimitsConfig& limits) {
+  http::ListenerOptions o;
+  o.host = listen.host;
+  o.port = listen.port;
+  if (tls) o.tls = http::TlsOptions{tls->certFile, tls->keyFile};
+  o.maxConnections = static_cast<std::size_t>(limits.maxConnections);
+  o.maxPipelined = static_cast<std::size_t>(limits.maxPipelined);
+  o.maxHeaderBytes = static_cast<std::size_t>(limits.maxHeaderBytes);
+  o.idleTimeout = std::chrono::seconds(limits.idleTimeoutS);
+  o.headerTimeout = std::chrono::seconds(limits.headerTimeoutS);
+  o.bodyTimeout = std::chrono::seconds(limits.bodyTimeoutS);
+  o.minBodyBytesPerSecond = static_cast<std::size_t>(limits.minBodyBytesPerS);
+  return o;
 }
 
 }  // namespace
@@ -169,6 +189,8 @@ int serve(const std::string& configPath, const Plugins& plugins) {
       spdlog::warn("local development (README.md, \"Security\").");
       spdlog::warn("**********************************************************************");
     }
+    // Before anything that reads or writes them: the streams the config declares.
+    createDeclaredStreams(config->streams.create, services);
     kinesis::Dispatcher dispatcher(services, authenticator.get());
     std::atomic<bool> ready{false};
     runtime::MappingRuntime mappings(config, catalog, *countingProducer, clock, plugins.handlers,
@@ -191,9 +213,8 @@ int serve(const std::string& configPath, const Plugins& plugins) {
         config, [&catalog](const std::string& name) { return catalog.find(name); },
         *countingProducer, *sourceFetcher, clock, &metrics);
 
-    http::ListenerOptions kinesisOptions;
-    kinesisOptions.host = config->kinesis.listen.host;
-    kinesisOptions.port = config->kinesis.listen.port;
+    http::ListenerOptions kinesisOptions =
+        listenerOptions(config->kinesis.listen, config->kinesis.tls, config->kinesis.connections);
     kinesisOptions.maxBodyBytes = config->kinesis.maxBodyBytes;
     // The pipeline REST API (bridge/api/) shares the Kinesis listener: /api/... goes to its route
     // table, everything else to the Kinesis dispatcher. Declared in this order so that the pool
@@ -255,22 +276,22 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     http::Listener kinesisListener(io, kinesisOptions, apiRouter);
     std::unique_ptr<http::Listener> adminListener;
     if (config->admin.enabled) {
-      http::ListenerOptions adminOptions;
-      adminOptions.host = config->admin.listen.host;
-      adminOptions.port = config->admin.listen.port;
+      http::ListenerOptions adminOptions =
+          listenerOptions(config->admin.listen, config->admin.tls, config->admin.connections);
       adminOptions.maxBodyBytes = 64 * 1024;
       adminListener = std::make_unique<http::Listener>(io, adminOptions, adminHandler);
     }
     io.run();
     ready = true;
 
-    auto url = [](const std::string& host, std::uint16_t port) {
+    auto url = [](const std::string& host, const http::Listener& listener) {
       const bool v6 = host.find(':') != std::string::npos;
-      return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+      return std::string(listener.tls() ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) +
+             ":" + std::to_string(listener.port());
     };
-    std::cout << "kbridge ready kinesis=" << url(kinesisOptions.host, kinesisListener.port());
+    std::cout << "kbridge ready kinesis=" << url(kinesisOptions.host, kinesisListener);
     if (adminListener) {
-      std::cout << " admin=" << url(config->admin.listen.host, adminListener->port());
+      std::cout << " admin=" << url(config->admin.listen.host, *adminListener);
     }
     std::cout << std::endl;
     mappings.start();

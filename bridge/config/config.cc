@@ -277,6 +277,64 @@ void parseMapping(ObjectReader& r, MappingConfig& m) {
   if (m.consumerGroup.empty()) m.consumerGroup = "kbridge." + m.name;
 }
 
+// `streams.create`: the streams kbridge creates at start-up when absent (app/declared_streams.h).
+// Read after the other `streams` keys, whose shard limit and default retention apply here.
+void parseStreamDeclarations(ObjectReader& r, StreamsConfig& streams,
+                             std::vector<std::string>& errors) {
+  const Json* list = r.raw("create");
+  if (!list) return;
+  if (!list->is_array()) {
+    return r.error(r.at("create"),
+                   "must be an array of {\"name\", \"shards\", \"retention_hours\"} objects");
+  }
+  std::set<std::string> names;
+  std::int64_t totalShards = 0;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StreamDeclaration declared;
+    declared.retentionHours = streams.defaultRetentionHours;
+    ObjectReader d((*list)[i], r.at("create") + "[" + std::to_string(i) + "]", errors);
+    if (!d.valid()) continue;
+    // Kinesis's StreamName: 1 to 128 of [a-zA-Z0-9_.-].
+    d.string("name", declared.name, checkMappingName);
+    if (declared.name.empty() && !d.raw("name")) d.error(d.at("name"), "is required");
+    if (!declared.name.empty() && !names.insert(declared.name).second) {
+      d.error(d.at("name"), "\"" + declared.name + "\" is declared twice");
+    }
+    if (!d.raw("shards")) d.error(d.at("shards"), "is required (the stream's shard count)");
+    declared.shards = 0;  // stays 0 when missing or invalid (reported above or below)
+    d.integer("shards", declared.shards, 1, streams.shardLimit);
+    d.integer("retention_hours", declared.retentionHours, 24, 8760);
+    totalShards += declared.shards;
+    streams.create.push_back(std::move(declared));
+  }
+  if (totalShards > streams.shardLimit) {
+    r.error(r.at("create"), "declares " + std::to_string(totalShards) +
+                                " shards in all, more than shard_limit (" +
+                                std::to_string(streams.shardLimit) + ")");
+  }
+}
+
+// The keys every listener section has: `tls` and the connection limits (http::ListenerOptions).
+void parseListener(ObjectReader& r, std::optional<TlsConfig>& tls, ConnectionLimitsConfig& limits) {
+  r.object("tls", [&](ObjectReader& t) {
+    TlsConfig out;
+    t.string("cert_file", out.certFile, checkNonEmpty);
+    if (!t.raw("cert_file")) {
+      t.error(t.at("cert_file"), "is required (the PEM certificate chain file)");
+    }
+    t.string("key_file", out.keyFile, checkNonEmpty);
+    if (!t.raw("key_file")) t.error(t.at("key_file"), "is required (the PEM private key file)");
+    tls = out;
+  });
+  r.integer("max_connections", limits.maxConnections, 1, 1000000);
+  r.integer("idle_timeout_s", limits.idleTimeoutS, 1, 86400);
+  r.integer("header_timeout_s", limits.headerTimeoutS, 1, 3600);
+  r.integer("body_timeout_s", limits.bodyTimeoutS, 1, 3600);
+  r.integer("min_body_bytes_per_s", limits.minBodyBytesPerS, 0, 1LL << 30);
+  r.integer("max_pipelined", limits.maxPipelined, 1, 128);
+  r.integer("max_header_bytes", limits.maxHeaderBytes, 1024, 1024 * 1024);
+}
+
 std::string checkHttpUrl(const std::string& url) {
   auto hasScheme = [&](const char* scheme) {
     const std::size_t n = std::char_traits<char>::length(scheme);
@@ -426,10 +484,12 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.string("account_id", config->kinesis.accountId, checkAccount);
       r.integer("threads", config->kinesis.threads, 0, 256);
       r.integer("max_body_bytes", config->kinesis.maxBodyBytes, 1024, 64 * 1024 * 1024);
+      parseListener(r, config->kinesis.tls, config->kinesis.connections);
     });
     root.object("admin", [&](ObjectReader& r) {
       r.endpoint("listen", config->admin.listen);
       r.boolean("enabled", config->admin.enabled);
+      parseListener(r, config->admin.tls, config->admin.connections);
     });
     root.object("kafka", [&](ObjectReader& r) {
       r.string("bootstrap_servers", config->kafka.bootstrapServers, checkNonEmpty);
@@ -444,6 +504,7 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.integer("on_demand_shard_count", config->streams.onDemandShardCount, 1, 10000);
       r.integer("on_demand_stream_limit", config->streams.onDemandStreamLimit, 0, 100000);
       r.integer("default_retention_hours", config->streams.defaultRetentionHours, 24, 8760);
+      parseStreamDeclarations(r, config->streams, errors.errors);
     });
     root.object("limits", [&](ObjectReader& r) {
       r.boolean("enabled", config->limits.enabled);

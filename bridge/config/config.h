@@ -18,17 +18,39 @@ struct Endpoint {
   std::uint16_t port = 0;
 };
 
+// A listener's TLS (README "Security"): with it the listener speaks only HTTPS. PEM files; their
+// existence is checked when the listener starts.
+struct TlsConfig {
+  std::string certFile;  // certificate chain, leaf first
+  std::string keyFile;
+};
+
+// What protects a listener from its clients (README "Security"; http::ListenerOptions).
+struct ConnectionLimitsConfig {
+  int maxConnections = 1024;  // more are accepted and closed at once
+  int idleTimeoutS = 60;      // a kept-alive connection without a new request
+  int headerTimeoutS = 10;    // to receive a request's complete head (slow-loris)
+  int bodyTimeoutS = 30;      // to receive a body, plus its length at min_body_bytes_per_s
+  std::int64_t minBodyBytesPerS = 64 * 1024;
+  int maxPipelined = 4;  // requests read ahead of their answers on one connection
+  std::uint64_t maxHeaderBytes = 16 * 1024;  // larger heads get 431
+};
+
 struct KinesisApiConfig {
   Endpoint listen{"127.0.0.1", 4567};
   std::string region = "us-east-1";
   std::string accountId = "000000000000";
   int threads = 0;  // 0 = one per core
   std::uint64_t maxBodyBytes = 12 * 1024 * 1024;
+  std::optional<TlsConfig> tls;
+  ConnectionLimitsConfig connections;
 };
 
 struct AdminConfig {
   Endpoint listen{"127.0.0.1", 9400};
   bool enabled = true;
+  std::optional<TlsConfig> tls;
+  ConnectionLimitsConfig connections;
 };
 
 struct KafkaConfig {
@@ -40,11 +62,21 @@ struct KafkaConfig {
   std::map<std::string, std::string> rdkafka;  // passed unchanged to librdkafka
 };
 
+// A stream the config declares (`streams.create`), so that a pipeline's config is
+// self-contained: created at start-up when absent, as CreateStream creates it, then given its
+// retention period. An existing stream is left as it is.
+struct StreamDeclaration {
+  std::string name;
+  int shards = 1;
+  int retentionHours = 24;  // streams.default_retention_hours when the declaration has none
+};
+
 struct StreamsConfig {
   int shardLimit = 500;          // account-wide open shards (DescribeLimits.ShardLimit)
   int onDemandShardCount = 4;    // shards of a new ON_DEMAND stream
   int onDemandStreamLimit = 50;  // DescribeLimits.OnDemandStreamCountLimit
   int defaultRetentionHours = 24;
+  std::vector<StreamDeclaration> create;
 };
 
 // Kinesis's per-shard throughput limits (DESIGN.md §4), off unless `enabled`. The defaults are

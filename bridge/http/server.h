@@ -1,15 +1,24 @@
 #pragma once
-// HTTP/1.1 listeners on Boost.Beast. One IoRuntime (an io_context and its threads) serves every
-// listener of the process; a Listener accepts connections on one address and passes each complete
-// request to its Handler. A connection handles one request at a time (pipelined requests wait),
-// keeps alive as the client asks, and is closed on protocol errors. Bodies over the limit get 413.
+// HTTP/1.1 (optionally over TLS) listeners on Boost.Beast. One IoRuntime (an io_context and its
+// threads) serves every listener of the process; a Listener accepts connections on one address and
+// passes each complete request to its Handler.
 //
-// Lifecycle: construct IoRuntime, construct Listeners (binds; throws on failure), IoRuntime::run(),
-// then IoRuntime::stop() joins all threads.
+// Connections keep alive as the client asks; a client may pipeline up to `maxPipelined` requests,
+// which are handed to the handler as they arrive and answered in order (the rest wait unread in
+// the socket). Every limit below ends in a clean error (413, 431, 400) or a closed connection,
+// never in unbounded memory: per connection at most maxPipelined requests of at most
+// maxHeaderBytes + maxBodyBytes are held.
+//
+// Lifecycle: construct IoRuntime, construct Listeners (binds and loads the TLS files; throws on
+// failure), IoRuntime::run(), then IoRuntime::stop() joins all threads. Threading: a connection's
+// work runs on its own strand; handlers may answer from any thread.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/http.h"
@@ -31,11 +40,35 @@ class IoRuntime {
   std::unique_ptr<Impl> impl_;
 };
 
+// PEM files of a TLS listener: the certificate chain (leaf first) and its private key.
+struct TlsOptions {
+  std::string certFile;
+  std::string keyFile;
+};
+
 struct ListenerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  std::size_t maxBodyBytes = 12 * 1024 * 1024;
-  std::size_t maxHeaderBytes = 16 * 1024;
+  // Set: the listener speaks only HTTPS (TLS 1.2 or later); a plain-HTTP request gets a 400 and
+  // the connection is closed.
+  std::optional<TlsOptions> tls;
+  std::size_t maxBodyBytes = 12 * 1024 * 1024;  // larger bodies get 413 (before they are read)
+  std::size_t maxHeaderBytes = 16 * 1024;       // larger request heads get 431
+  // Connections beyond this are accepted and closed at once (README "Security" says why).
+  std::size_t maxConnections = 1024;
+  // Requests read ahead of their answers on one connection; at least 1 (no pipelining).
+  std::size_t maxPipelined = 4;
+  // A kept-alive connection that starts no new request for this long is closed.
+  std::chrono::milliseconds idleTimeout{60'000};
+  // Time to receive a request's complete head, from its first byte (for a connection's first
+  // request: from the accept, TLS handshake included). Slow-loris clients are closed.
+  std::chrono::milliseconds headerTimeout{10'000};
+  // Time to receive a body after its head: bodyTimeout plus one second per minBodyBytesPerSecond
+  // of its Content-Length (of maxBodyBytes when chunked). 0 = the body gets bodyTimeout alone.
+  std::chrono::milliseconds bodyTimeout{30'000};
+  std::size_t minBodyBytesPerSecond = 64 * 1024;
+  // Time to send one response to a client that does not read.
+  std::chrono::milliseconds writeTimeout{60'000};
 };
 
 class Listener {
@@ -43,7 +76,9 @@ class Listener {
   Listener(IoRuntime& runtime, const ListenerOptions& options, Handler& handler);
   ~Listener();
   std::uint16_t port() const;  // the bound port (useful with port 0)
-  void close();
+  bool tls() const;            // whether it speaks HTTPS
+  void close();                // stops accepting; open connections finish what they have
+  std::size_t openConnections() const;
 
   struct Impl;
 

@@ -1,0 +1,90 @@
+// `streams.create`: the streams a config declares (names as Kinesis's StreamName, shards within
+// the shard limit, retention 24..8760 h), every error with its JSON path.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "config/config.h"
+
+namespace kbridge::config {
+namespace {
+
+std::vector<std::string> errorsOf(const std::string& text) {
+  ConfigErrors errors;
+  EXPECT_FALSE(parseConfig(text, {}, errors));
+  return errors.errors;
+}
+
+TEST(StreamDeclarationsConfigTest, ReadsDeclarationsWithTheDefaultRetention) {
+  ConfigErrors errors;
+  auto c = parseConfig(R"({"streams":{"default_retention_hours":48,"create":[
+                             {"name":"data-stream.local_1","shards":2},
+                             {"name":"MyStream","shards":1,"retention_hours":8760}]}})",
+                       {}, errors);
+  ASSERT_TRUE(c) << (errors.errors.empty() ? "" : errors.errors[0]);
+  ASSERT_EQ(c->streams.create.size(), 2u);
+  EXPECT_EQ(c->streams.create[0].name, "data-stream.local_1");
+  EXPECT_EQ(c->streams.create[0].shards, 2);
+  EXPECT_EQ(c->streams.create[0].retentionHours, 48);
+  EXPECT_EQ(c->streams.create[1].name, "MyStream");
+  EXPECT_EQ(c->streams.create[1].retentionHours, 8760);
+}
+
+TEST(StreamDeclarationsConfigTest, NoDeclarationsByDefault) {
+  ConfigErrors errors;
+  auto c = parseConfig("{}", {}, errors);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->streams.create.empty());
+}
+
+TEST(StreamDeclarationsConfigTest, ReportsEveryBadDeclarationWithItsPath) {
+  const auto errors = errorsOf(R"({"streams":{"shard_limit":3,"create":[
+      {"name":"bad name!","shards":1},
+      {"shards":0,"retention_hours":23},
+      {"name":"big","shards":5,"retention_hours":8761},
+      {"name":"twice","shards":1},
+      {"name":"twice","shards":"1","extra":true},
+      {"name":"x"},
+      "stream",
+      {"name":"","shards":1},
+      {"name":")" + std::string(129, 'a') +
+                               R"(","shards":1}]}})");
+  const std::vector<std::string> expected{
+      "$.streams.create[0].name: may contain only ASCII letters, digits, '.', '_' and '-'",
+      "$.streams.create[1].name: is required",
+      "$.streams.create[1].shards: must be between 1 and 3",
+      "$.streams.create[1].retention_hours: must be between 24 and 8760",
+      "$.streams.create[2].shards: must be between 1 and 3",
+      "$.streams.create[2].retention_hours: must be between 24 and 8760",
+      "$.streams.create[4].name: \"twice\" is declared twice",
+      "$.streams.create[4].shards: must be an integer",
+      "$.streams.create[4].extra: unknown key",
+      "$.streams.create[5].shards: is required (the stream's shard count)",
+      "$.streams.create[6]: must be an object",
+      "$.streams.create[7].name: must be 1 to 128 characters",
+      "$.streams.create[8].name: must be 1 to 128 characters",
+      "$.streams.create: declares 4 shards in all, more than shard_limit (3)",
+  };
+  for (const auto& e : expected) {
+    EXPECT_NE(std::find(errors.begin(), errors.end(), e), errors.end()) << "missing: " << e;
+  }
+  EXPECT_EQ(errors.size(), expected.size()) << ::testing::PrintToString(errors);
+}
+
+TEST(StreamDeclarationsConfigTest, CreateMustBeAnArray) {
+  EXPECT_EQ(errorsOf(R"({"streams":{"create":{"name":"s","shards":1}}})"),
+            std::vector<std::string>{"$.streams.create: must be an array of {\"name\", "
+                                     "\"shards\", \"retention_hours\"} objects"});
+}
+
+TEST(StreamDeclarationsConfigTest, TheShardLimitIsTheConfiguredOne) {
+  ConfigErrors errors;
+  auto c = parseConfig(R"({"streams":{"shard_limit":600,"create":[{"name":"s","shards":600}]}})",
+                       {}, errors);
+  ASSERT_TRUE(c) << (errors.errors.empty() ? "" : errors.errors[0]);
+  EXPECT_EQ(c->streams.create[0].shards, 600);
+}
+
+}  // namespace
+}  // namespace kbridge::config
