@@ -1,6 +1,8 @@
 #include "handlers/archive/archive_settings.h"
 
 #include <cctype>
+#include <filesystem>
+#include <system_error>
 
 #include "config/reader.h"
 
@@ -163,8 +165,19 @@ std::optional<ArchiveSettings> parseArchiveSettings(const nlohmann::json& settin
           PrefixTemplate::parse(errorPrefixText + std::string(kDefaultTimestampExpression), why);
     if (errorPrefix) s.errorPrefix = std::move(*errorPrefix);
   }
-  if (!s.destinationPath.empty() && s.destinationPath.front() != '/')
-    errors.push_back(path + ".destination.path: must be an absolute path");
+  // A relative directory is kbridge's working directory's (as the table handler's file is),
+  // fixed once here so that the state directory and `archive verify` agree with the objects.
+  if (!s.destinationPath.empty() && s.destinationPath.front() != '/') {
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(s.destinationPath, ec);
+    if (ec) {
+      errors.push_back(path + ".destination.path: cannot be made absolute: " + ec.message());
+    } else {
+      s.destinationPath = absolute.lexically_normal().string();
+      while (s.destinationPath.size() > 1 && s.destinationPath.back() == '/')
+        s.destinationPath.pop_back();
+    }
+  }
   if (errors.size() != before) return std::nullopt;
   return s;
 }
