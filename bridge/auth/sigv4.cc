@@ -56,7 +56,11 @@ std::int64_t daysFromCivil(int y, int m, int d) {
 }
 
 std::optional<std::int64_t> civilToMillis(int y, int mo, int d, int h, int mi, int s) {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  // Four-digit years only: what the ISO form can carry, and no overflow in the arithmetic below
+  // for an HTTP date's arbitrary %d year.
+  if (y < 0 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || s < 0 || s > 60)
+    return std::nullopt;
   return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + std::int64_t{s} * 1000;
 }
 
@@ -240,8 +244,8 @@ std::optional<std::int64_t> parseHttpDate(std::string_view text) {
   char weekday[4] = {}, month[4] = {}, zone[4] = {};
   int d = 0, y = 0, h = 0, mi = 0, s = 0, consumed = 0;
   const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%3s, %d %3s %d %d:%d:%d %3s%n", weekday, &d, month, &y, &h, &mi, &s,
-                  zone, &consumed) != 8 ||
+  if (std::sscanf(copy.c_str(), "%3s, %d %3s %d %d:%d:%d %3s%n", weekday, &d, month, &y, &h, &mi,
+                  &s, zone, &consumed) != 8 ||
       static_cast<std::size_t>(consumed) != copy.size() || std::string_view(zone) != "GMT") {
     return std::nullopt;
   }
@@ -255,8 +259,10 @@ std::string formatAmzDate(std::int64_t epochMs) {
   const std::time_t seconds = static_cast<std::time_t>(epochMs / 1000 - (epochMs % 1000 < 0));
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buf[20];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  // The year always in four digits (strftime's %Y writes 15 for the year 15).
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 

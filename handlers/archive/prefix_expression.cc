@@ -133,7 +133,8 @@ std::optional<std::vector<TimeField>> parseTimePattern(std::string_view pattern,
 
 void appendTime(std::string& out, const std::vector<TimeField>& fields, std::int64_t epochMs) {
   const std::int64_t ms = ((epochMs % 1000) + 1000) % 1000;
-  const std::int64_t secs = (epochMs - ms) / 1000;
+  // Floor division without epochMs - ms, which overflows near INT64_MIN.
+  const std::int64_t secs = epochMs / 1000 - (epochMs % 1000 < 0 ? 1 : 0);
   std::int64_t days = secs / 86400;
   std::int64_t rem = secs % 86400;
   if (rem < 0) rem += 86400, days -= 1;
