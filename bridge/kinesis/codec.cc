@@ -3,16 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <exception>
+#include <limits>
 #include <vector>
 
 namespace kbridge::kinesis {
 
 namespace {
 
-// Deeper CBOR than this is refused before nlohmann's recursive CBOR reader sees it: no Kinesis
-// shape nests beyond a handful of levels, and unbounded recursion would overflow the stack.
-constexpr std::size_t kMaxCborDepth = 64;
+// Deeper nesting than this is refused before nlohmann sees the body: no Kinesis shape nests
+// beyond a handful of levels. nlohmann's CBOR reader is recursive, so unbounded CBOR nesting would
+// overflow the stack; its JSON parser is not, but a deep tree in a member nobody reads would still
+// pass as valid input, where CBOR's is refused.
+constexpr std::size_t kMaxNestingDepth = 64;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -30,23 +34,111 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Walks the CBOR item structure without recursion, (1) refusing nesting deeper than
-// kMaxCborDepth, which nlohmann's recursive reader would turn into a stack overflow, and (2)
-// removing tag headers: nlohmann rejects tags 0-5 outright, yet the Java SDK sends every
-// timestamp as tag 1 (epoch time) + number. When tags are found, `*untagged` receives the body
-// without them. Malformed input is left for nlohmann to reject: it cannot get deeper than the
-// prefix checked here. Returns false when the input nests too deeply.
-bool scanCbor(std::string_view body, std::string* untagged) {
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. nlohmann checks this
+// for JSON text but not for CBOR text strings.
+bool validUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned lead = p[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned low = 0x80, high = 0xbf;  // the range of the second byte
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead == 0xe0) low = 0xa0;   // overlong
+      if (lead == 0xed) high = 0x9f;  // surrogates
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead == 0xf0) low = 0x90;   // overlong
+      if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (n - i < length || p[i + 1] < low || p[i + 1] > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// Whether JSON text nests arrays and objects deeper than kMaxNestingDepth (brackets inside
+// strings do not count; malformed text is left for the parser to reject).
+bool jsonNestsTooDeeply(std::string_view body) {
+  std::size_t depth = 0;
+  bool inString = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (inString) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        inString = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNestingDepth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// The CBOR encoding of the double nearest to -1 - n, the value of a negative integer item whose
+// argument n does not fit int64_t.
+std::string negativeAsDouble(std::uint64_t n) {
+  const double value = -1.0 - static_cast<double>(n);
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  std::string out(1, static_cast<char>(0xfb));
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((bits >> shift) & 0xff);
+  return out;
+}
+
+// Walks the CBOR item structure without recursion and refuses (returns false) what nlohmann
+// would mishandle: (1) nesting deeper than kMaxNestingDepth, which its recursive reader would
+// turn into a stack overflow; (2) text strings that are not valid UTF-8, and (3) chunks of an
+// indefinite-length string that are not definite-length strings of its type (RFC 8949 3.2.3),
+// both of which it would accept.
+// It also rewrites two kinds of item, putting the body into `*rewritten` when it does:
+// (4) tag headers are removed: nlohmann rejects tags 0-5 outright, yet the Java SDK sends every
+// timestamp as tag 1 (epoch time) + number; (5) negative integers below INT64_MIN become the
+// double they stand for: nlohmann computes -1 - n in int64_t and wraps (-2^64 would read as 0).
+// Malformed input is left for nlohmann to reject: it cannot get deeper than the prefix checked
+// here.
+bool scanCbor(std::string_view body, std::string* rewritten, bool* changed) {
   struct Frame {
     std::uint64_t remaining;  // items still expected; ignored when indefinite
     bool indefinite;
+    unsigned stringMajor;  // 2 or 3 for an indefinite-length string, else 0
   };
   std::vector<Frame> stack;
   std::size_t pos = 0;
-  std::size_t copiedUpTo = 0;  // body[0, copiedUpTo) is already in *untagged
-  bool tagged = false;
+  std::size_t copiedUpTo = 0;  // body[0, copiedUpTo) is already in *rewritten
+  *changed = false;
+  auto replace = [&](std::size_t itemStart, std::string_view replacement) {
+    if (!*changed) {
+      *changed = true;
+      rewritten->clear();
+    }
+    rewritten->append(body.substr(copiedUpTo, itemStart - copiedUpTo));
+    rewritten->append(replacement);
+    copiedUpTo = pos;
+  };
   auto finish = [&] {
-    if (tagged) untagged->append(body.substr(copiedUpTo));
+    if (*changed) rewritten->append(body.substr(copiedUpTo));
     return true;
   };
   const auto* p = reinterpret_cast<const unsigned char*>(body.data());
@@ -69,19 +161,32 @@ bool scanCbor(std::string_view body, std::string* untagged) {
     } else {
       return finish();  // reserved additional information: malformed
     }
+    if (!stack.empty() && stack.back().stringMajor != 0 && !(major == 7 && indefinite) &&
+        (major != stack.back().stringMajor || indefinite)) {
+      return false;
+    }
 
     bool itemDone = false;
     switch (major) {
       case 0:
+        itemDone = true;
+        break;
       case 1:
+        if (arg > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+          replace(itemStart, negativeAsDouble(arg));
+        }
         itemDone = true;
         break;
       case 2:
       case 3:
         if (indefinite) {
-          stack.push_back({0, true});
+          stack.push_back({0, true, major});
         } else {
           if (body.size() - pos < arg) return finish();
+          // The chunks of an indefinite text string are text strings, each valid on its own.
+          if (major == 3 && !validUtf8(body.substr(pos, static_cast<std::size_t>(arg)))) {
+            return false;
+          }
           pos += static_cast<std::size_t>(arg);
           itemDone = true;
         }
@@ -89,23 +194,18 @@ bool scanCbor(std::string_view body, std::string* untagged) {
       case 4:
       case 5:
         if (indefinite) {
-          stack.push_back({0, true});
+          stack.push_back({0, true, 0});
         } else if (arg == 0) {
           itemDone = true;
         } else {
           const std::uint64_t items =
               major == 5 ? (arg > UINT64_MAX / 2 ? UINT64_MAX : arg * 2) : arg;
-          stack.push_back({items, false});
+          stack.push_back({items, false, 0});
         }
         break;
       case 6:
         // A tag only annotates the next item: drop its header and keep the item.
-        if (!tagged) {
-          tagged = true;
-          untagged->clear();
-        }
-        untagged->append(body.substr(copiedUpTo, itemStart - copiedUpTo));
-        copiedUpTo = pos;
+        replace(itemStart, {});
         continue;
       case 7:
         if (indefinite) {  // "break": ends the innermost indefinite container
@@ -115,7 +215,7 @@ bool scanCbor(std::string_view body, std::string* untagged) {
         itemDone = true;
         break;
     }
-    if (stack.size() > kMaxCborDepth) return false;
+    if (stack.size() > kMaxNestingDepth) return false;
     if (!itemDone) continue;
     // One item finished: count it against the enclosing definite containers.
     while (!stack.empty() && !stack.back().indefinite) {
@@ -177,12 +277,14 @@ ApiResult<Json> decodeBody(std::string_view body, WireFormat format) {
   Json tree;
   try {
     if (format == WireFormat::kCbor) {
-      std::string untagged;
-      if (!scanCbor(body, &untagged)) return unreadable();
-      const std::string_view input = untagged.empty() ? body : std::string_view(untagged);
+      std::string rewritten;
+      bool changed = false;
+      if (!scanCbor(body, &rewritten, &changed)) return unreadable();
+      const std::string_view input = changed ? std::string_view(rewritten) : body;
       tree = Json::from_cbor(input.begin(), input.end(), /*strict=*/true,
                              /*allow_exceptions=*/false, Json::cbor_tag_handler_t::ignore);
     } else {
+      if (jsonNestsTooDeeply(body)) return unreadable();
       tree = Json::parse(body.begin(), body.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
     }
   } catch (const std::exception&) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -102,7 +103,8 @@ TEST(DecodeBody, DeepNestingNeverCrashes) {
   std::string nested;
   for (std::size_t i = 0; i < depth; ++i) nested += "{\"a\":";
   nested += "1" + std::string(depth, '}');
-  EXPECT_TRUE(decodeBody(nested, WireFormat::kJson).ok());  // the parser is iterative
+  // Well-formed, but far deeper than any Kinesis shape: refused like deep CBOR.
+  EXPECT_FALSE(decodeBody(nested, WireFormat::kJson).ok());
 
   std::string cbor = bytes({0xa1, 0x61, 'a'}) + std::string(depth, '\x81') + '\x01';
   EXPECT_FALSE(decodeBody(cbor, WireFormat::kCbor).ok());
@@ -117,6 +119,101 @@ TEST(DecodeBody, DeepNestingNeverCrashes) {
   // Moderate nesting is fine.
   std::string shallow = bytes({0xa1, 0x61, 'a'}) + std::string(20, '\x81') + '\x01';
   EXPECT_TRUE(decodeBody(shallow, WireFormat::kCbor).ok());
+}
+
+// Regression (test_malformed_requests): a well-formed but deep value in a member no shape declares
+// passed as valid input, so the request went on to run.
+TEST(DecodeBody, JsonNestingLimitCountsOnlyBrackets) {
+  auto nestedIn = [](std::size_t depth, std::string_view open, std::string_view close) {
+    std::string s = "{\"StreamName\":\"s\",\"Bogus\":";
+    for (std::size_t i = 0; i < depth; ++i) s += open;
+    s += "1";
+    for (std::size_t i = 0; i < depth; ++i) s += close;
+    return s + "}";
+  };
+  EXPECT_TRUE(decodeBody(nestedIn(63, "[", "]"), WireFormat::kJson).ok());  // 64 levels in all
+  auto deep = decodeBody(nestedIn(64, "[", "]"), WireFormat::kJson);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.error().type, ErrorType::kSerialization);
+  EXPECT_EQ(deep.error().message, "");
+  EXPECT_FALSE(decodeBody(nestedIn(64, "{\"a\":", "}"), WireFormat::kJson).ok());
+  // Brackets inside strings, escaped quotes included, are text.
+  const std::string brackets =
+      "{\"a\":\"" + std::string(100, '[') + "\\\"" + std::string(100, '{') + "\"}";
+  auto text = decodeBody(brackets, WireFormat::kJson);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ((*text)["a"].get<std::string>().size(), 201u);
+}
+
+// Regression (test_malformed_requests): nlohmann does not check the UTF-8 of CBOR text strings, so
+// invalid text reached validation, error messages and Kafka record keys.
+TEST(DecodeBody, CborTextMustBeValidUtf8) {
+  const std::string key = bytes({0xa1, 0x61, 'k'});
+  for (std::string text :
+       {bytes({0xff}), bytes({0xc3, 0x28}), bytes({0xc0, 0xaf}), bytes({0xe0, 0x80, 0xaf}),
+        bytes({0xed, 0xa0, 0x80}), bytes({0xf4, 0x90, 0x80, 0x80}), bytes({0xe2, 0x82}),
+        bytes({0x80}), bytes({0xf8, 0x88, 0x80, 0x80, 0x80})}) {
+    const std::string item = static_cast<char>(0x60 + text.size()) + text;
+    auto asValue = decodeBody(key + item, WireFormat::kCbor);
+    ASSERT_FALSE(asValue.ok());
+    EXPECT_EQ(asValue.error().type, ErrorType::kSerialization);
+    EXPECT_FALSE(decodeBody(bytes({0xa1}) + item + bytes({0x01}), WireFormat::kCbor).ok());
+    // Each chunk of an indefinite text string is checked on its own.
+    EXPECT_FALSE(
+        decodeBody(key + bytes({0x7f, 0x61, 'a'}) + item + bytes({0xff}), WireFormat::kCbor).ok());
+  }
+  // Valid multi-byte text, and invalid bytes in a byte string, are fine.
+  auto ok = decodeBody(key + bytes({0x6a, 'c', 'a', 'f', 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 'x'}),
+                       WireFormat::kCbor);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)["k"], "caf\u00e9\U0001F600x");
+  EXPECT_TRUE(decodeBody(key + bytes({0x41, 0xff}), WireFormat::kCbor).ok());
+}
+
+// Regression (test_malformed_requests): nlohmann accepted an indefinite-length text string as a
+// chunk of another, which RFC 8949 forbids.
+TEST(DecodeBody, CborIndefiniteStringChunksMustBeDefiniteOfTheSameType) {
+  const std::string key = bytes({0xa1, 0x61, 'k'});
+  for (std::string value : {bytes({0x7f, 0x7f, 0xff, 0xff}), bytes({0x5f, 0x5f, 0xff, 0xff}),
+                            bytes({0x7f, 0x41, 'a', 0xff}), bytes({0x5f, 0x61, 'a', 0xff}),
+                            bytes({0x7f, 0x01, 0xff}), bytes({0x5f, 0xa0, 0xff})}) {
+    auto r = decodeBody(key + value, WireFormat::kCbor);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().type, ErrorType::kSerialization);
+  }
+  auto text =
+      decodeBody(key + bytes({0x7f, 0x61, 'a', 0x60, 0x62, 'b', 'c', 0xff}), WireFormat::kCbor);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ((*text)["k"], "abc");
+  auto blob = decodeBody(key + bytes({0x5f, 0x41, 1, 0x42, 2, 3, 0xff}), WireFormat::kCbor);
+  ASSERT_TRUE(blob.ok());
+  const std::vector<std::uint8_t> blobBytes = (*blob)["k"].get_binary();
+  EXPECT_EQ(blobBytes, std::vector<std::uint8_t>({1, 2, 3}));
+}
+
+// Regression (test_malformed_requests): nlohmann computes a negative integer item as -1 - n in
+// int64_t, so -2^64 read as 0 and -2^63 - 1 as INT64_MAX.
+TEST(DecodeBody, CborNegativeIntegersBeyondInt64AreNotWrapped) {
+  const std::string key = bytes({0xa1, 0x61, 'n'});
+  auto minus2to64 = decodeBody(key + bytes({0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
+                               WireFormat::kCbor);
+  ASSERT_TRUE(minus2to64.ok());
+  EXPECT_DOUBLE_EQ((*minus2to64)["n"].get<double>(), -18446744073709551616.0);
+  auto belowMin = decodeBody(key + bytes({0x3b, 0x80, 0, 0, 0, 0, 0, 0, 0}), WireFormat::kCbor);
+  ASSERT_TRUE(belowMin.ok());
+  EXPECT_LT((*belowMin)["n"].get<double>(), -9.2e18);
+  auto min = decodeBody(key + bytes({0x3b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
+                        WireFormat::kCbor);
+  ASSERT_TRUE(min.ok());
+  EXPECT_TRUE((*min)["n"].is_number_integer());
+  EXPECT_EQ((*min)["n"].get<std::int64_t>(), std::numeric_limits<std::int64_t>::min());
+  // Inside a tagged, indefinite container too.
+  auto nested = decodeBody(
+      key + bytes({0x9f, 0xc1, 0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x20, 0xff}),
+      WireFormat::kCbor);
+  ASSERT_TRUE(nested.ok());
+  EXPECT_DOUBLE_EQ((*nested)["n"][0].get<double>(), -18446744073709551616.0);
+  EXPECT_EQ((*nested)["n"][1], -1);
 }
 
 TEST(DecodeBody, HugeDeclaredLengthsFailCleanly) {
