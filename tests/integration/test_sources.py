@@ -26,13 +26,12 @@ import urllib.request
 
 import pytest
 
+from example_checks import scrape
 from kbridge_harness import expected_hash_ranges, unique_name, wait_for
 from kinesis_checks import call, read_records, routed_shard, shard_iterator
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 KEY = re.compile(r"^partition-(\d{13})-[0-9a-z]{8}$")
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 ARRAY = [{"id": 1, "name": "one"}, {"id": 2, "name": "two"}, {"id": 3, "nested": {"b": [1, 2]}}]
 
 
@@ -87,19 +86,6 @@ class ScriptedServer:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def scrape(kb):
-    """{(name, frozenset(labels)): value} of GET /metrics."""
-    with urllib.request.urlopen(kb.admin_endpoint + "/metrics", timeout=10) as response:
-        text = response.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            m = SAMPLE.match(line)
-            assert m, line
-            samples[(m.group(1), frozenset(LABEL.findall(m.group(3) or "")))] = float(m.group(4))
-    return samples
 
 
 def metric(samples, name, **labels):
