@@ -6,6 +6,8 @@ std::string_view errorTypeName(ErrorType type) {
   switch (type) {
     case ErrorType::kAccessDenied:
       return "AccessDeniedException";
+    case ErrorType::kDryRunOperation:
+      return "DryRunOperationException";
     case ErrorType::kExpiredIterator:
       return "ExpiredIteratorException";
     case ErrorType::kExpiredNextToken:
@@ -54,6 +56,7 @@ int httpStatus(ErrorType type) {
     case ErrorType::kUnrecognizedClient:
       return 403;
     case ErrorType::kAccessDenied:
+    case ErrorType::kDryRunOperation:
     case ErrorType::kExpiredIterator:
     case ErrorType::kExpiredNextToken:
     case ErrorType::kInvalidArgument:

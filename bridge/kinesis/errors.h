@@ -12,6 +12,7 @@ namespace kbridge::kinesis {
 
 enum class ErrorType {
   kAccessDenied,
+  kDryRunOperation,
   kExpiredIterator,
   kExpiredNextToken,
   kIncompleteSignature,

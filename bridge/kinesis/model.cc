@@ -171,7 +171,8 @@ const Shape kGetRecordsInput = Make(ShapeType::kStructure, "GetRecordsInput")
                                    .fields({{"Limit", &kGetRecordsInputLimit, false},
                                             {"ShardIterator", &kShardIterator, true},
                                             {"StreamARN", &kStreamARN, false},
-                                            {"StreamId", &kStreamId, false}});
+                                            {"StreamId", &kStreamId, false},
+                                            {"DryRun", &kBooleanObject, false}});
 const Shape kGetResourcePolicyInput =
     Make(ShapeType::kStructure, "GetResourcePolicyInput")
         .fields({{"ResourceARN", &kResourceARN, true}, {"StreamId", &kStreamId, false}});
@@ -190,7 +191,8 @@ const Shape kGetShardIteratorInput =
                  {"StreamName", &kStreamName, false},
                  {"Timestamp", &kTimestamp, false},
                  {"StreamARN", &kStreamARN, false},
-                 {"StreamId", &kStreamId, false}});
+                 {"StreamId", &kStreamId, false},
+                 {"DryRun", &kBooleanObject, false}});
 const Shape kIncreaseStreamRetentionPeriodInput =
     Make(ShapeType::kStructure, "IncreaseStreamRetentionPeriodInput")
         .fields({{"RetentionPeriodHours", &kRetentionPeriodHours, true},
@@ -260,7 +262,8 @@ const Shape kPutRecordInput = Make(ShapeType::kStructure, "PutRecordInput")
                                            {"Data", &kData, true},
                                            {"StreamName", &kStreamName, false},
                                            {"StreamARN", &kStreamARN, false},
-                                           {"StreamId", &kStreamId, false}});
+                                           {"StreamId", &kStreamId, false},
+                                           {"DryRun", &kBooleanObject, false}});
 const Shape kPutRecordsRequestEntry = Make(ShapeType::kStructure, "PutRecordsRequestEntry")
                                           .fields({{"PartitionKey", &kPartitionKey, true},
                                                    {"ExplicitHashKey", &kHashKey, false},
@@ -273,7 +276,8 @@ const Shape kPutRecordsInput = Make(ShapeType::kStructure, "PutRecordsInput")
                                    .fields({{"Records", &kPutRecordsRequestEntryList, true},
                                             {"StreamName", &kStreamName, false},
                                             {"StreamARN", &kStreamARN, false},
-                                            {"StreamId", &kStreamId, false}});
+                                            {"StreamId", &kStreamId, false},
+                                            {"DryRun", &kBooleanObject, false}});
 const Shape kPolicy = Make(ShapeType::kString, "Policy");
 const Shape kPutResourcePolicyInput = Make(ShapeType::kStructure, "PutResourcePolicyInput")
                                           .fields({{"ResourceARN", &kResourceARN, true},

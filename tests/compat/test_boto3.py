@@ -141,3 +141,24 @@ def test_error_codes(client, stream):
                                 RetentionPeriodHours=48)
     assert code == "InvalidArgumentException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_dry_run(client, stream):
+    """boto3 raises its modeled DryRunOperationException for a dry run that passes every check, and
+    the real error for one that does not; nothing is written."""
+    with pytest.raises(client.exceptions.DryRunOperationException):
+        client.put_record(StreamName=stream, PartitionKey="k", Data=b"x", DryRun=True)
+    with pytest.raises(client.exceptions.DryRunOperationException):
+        client.put_records(StreamName=stream, Records=[{"PartitionKey": "k", "Data": b"x"}],
+                           DryRun=True)
+    with pytest.raises(client.exceptions.DryRunOperationException):
+        client.get_shard_iterator(StreamName=stream, ShardId=shard_id(0),
+                                  ShardIteratorType="TRIM_HORIZON", DryRun=True)
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.put_record(StreamName=stream + "-absent", PartitionKey="k", Data=b"x", DryRun=True)
+    for shard in range(3):
+        iterator = client.get_shard_iterator(StreamName=stream, ShardId=shard_id(shard),
+                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        with pytest.raises(client.exceptions.DryRunOperationException):
+            client.get_records(ShardIterator=iterator, DryRun=True)
+        assert client.get_records(ShardIterator=iterator)["Records"] == []

@@ -79,6 +79,15 @@ ApiStatus requireActive(const StreamMeta& meta, const Services& services) {
                       " not ACTIVE, instead in state " + std::string(statusName(meta.status)));
 }
 
+bool isDryRun(const Json& input) {
+  auto it = input.find("DryRun");
+  return it != input.end() && it->is_boolean() && it->get<bool>();
+}
+
+ApiError dryRunPassed() {
+  return {ErrorType::kDryRunOperation, "Request would have succeeded, but DryRun flag is set."};
+}
+
 Json shardJson(const streams::ShardMeta& shard) {
   Json j{{"ShardId", streams::shardIdName(shard.index)},
          {"HashKeyRange",

@@ -30,6 +30,14 @@ ApiError streamNotFound(const std::string& name, const config::Config& config);
 ApiError shardThrottled(const std::string& stream, std::uint32_t shard,
                         const config::Config& config);
 
+// DryRun on the data-plane actions (PutRecord, PutRecords, GetRecords, GetShardIterator): true
+// when the input asks for it. Such a request goes through every check of the real one (policy,
+// input, the stream and shard exist, the iterator is valid) and then, instead of writing or
+// reading anything, answers dryRunPassed(): DryRunOperationException, HTTP 400, as Kinesis does.
+// Per-shard limits are not charged for it.
+bool isDryRun(const Json& input);
+ApiError dryRunPassed();
+
 Json shardJson(const streams::ShardMeta& shard);
 Json modeDetailsJson(const streams::StreamMeta& meta);
 Json enhancedMonitoringJson(const streams::StreamMeta& meta);

@@ -2,6 +2,7 @@
 // report, after every in-sync replica has the record (acks=all): an acknowledged PutRecord is never
 // lost, and a failed one is never reported as a success. A record that its shard's write limit
 // refuses (optional per-shard limits) is not produced: ProvisionedThroughputExceededException.
+// With DryRun, every check runs and nothing is produced (DryRunOperationException).
 
 #include "kafka/producer.h"
 #include "kinesis/actions/actions.h"
@@ -16,7 +17,7 @@ namespace {
 
 // The action once its input is read, by either reader.
 void putRecordOf(ActionCall request, std::string name, RecordInput input,
-                 const std::optional<std::string>& sequenceNumberForOrdering) {
+                 const std::optional<std::string>& sequenceNumberForOrdering, bool dryRun) {
   if (sequenceNumberForOrdering) {
     // Kafka keeps per-partition order by itself; the number only has to be one of ours.
     // ... and must not come from the future (a generation is a creation time in ms).
@@ -31,9 +32,10 @@ void putRecordOf(ActionCall request, std::string name, RecordInput input,
   }
   withWritableStream(
       std::move(request), name,
-      [input = std::move(input)](ActionCall call, streams::StreamMeta stream) mutable {
+      [input = std::move(input), dryRun](ActionCall call, streams::StreamMeta stream) mutable {
         auto record = recordFor(stream, input);
         if (!record) return call.reply(fail(record.error()));
+        if (dryRun) return call.reply(fail(dryRunPassed()));
         const auto shard = static_cast<std::uint32_t>(record->partition);
         Services* services = call.services;
         if (!admitWrite(*services, stream.name, shard, record->key.size() + record->value.size())) {
@@ -73,15 +75,17 @@ void putRecord(ActionCall request) {
   if (auto it = request.input.find("SequenceNumberForOrdering"); it != request.input.end()) {
     sequenceNumberForOrdering = it->get<std::string>();
   }
+  const bool dryRun = isDryRun(request.input);
   RecordInput input = recordInputOf(request.input);
-  putRecordOf(std::move(request), std::move(*name), std::move(input), sequenceNumberForOrdering);
+  putRecordOf(std::move(request), std::move(*name), std::move(input), sequenceNumberForOrdering,
+              dryRun);
 }
 
 bool putRecordJson(std::string_view body, ActionCall& call) {
   auto input = readPutRecordJson(body);
   if (!input) return false;
   putRecordOf(std::move(call), std::move(input->streamName), std::move(input->record),
-              input->sequenceNumberForOrdering);
+              input->sequenceNumberForOrdering, /*dryRun=*/false);
   return true;
 }
 

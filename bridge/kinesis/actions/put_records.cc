@@ -3,6 +3,7 @@
 // answered for every record, so no record is reported written before all replicas have it.
 // A record that its shard's write limit refuses (optional per-shard limits) is not produced and
 // answers ProvisionedThroughputExceededException, as in Kinesis; the others may succeed.
+// With DryRun, every record is routed and nothing is produced (DryRunOperationException).
 
 #include "kafka/producer.h"
 #include "kinesis/actions/actions.h"
@@ -39,7 +40,8 @@ void failEntry(PutRecordsResultEntry& entry, const ApiError& error) {
 }
 
 // The action once its input is read, by either reader.
-void putRecordsOf(ActionCall request, std::string name, std::vector<RecordInput> records) {
+void putRecordsOf(ActionCall request, std::string name, std::vector<RecordInput> records,
+                  bool dryRun) {
   size_t total = 0;
   for (const auto& r : records) total += r.partitionKey.size() + r.data.size();
   if (total > kMaxRequestBytes) {
@@ -47,7 +49,11 @@ void putRecordsOf(ActionCall request, std::string name, std::vector<RecordInput>
   }
   withWritableStream(
       std::move(request), name,
-      [records = std::move(records)](ActionCall call, streams::StreamMeta stream) mutable {
+      [records = std::move(records), dryRun](ActionCall call, streams::StreamMeta stream) mutable {
+        if (dryRun) {
+          auto routed = checkRoutes(stream, records);
+          return call.reply(fail(routed ? dryRunPassed() : routed.error()));
+        }
         produceRecords(*call.services, std::move(stream), std::move(records),
                        [reply = std::move(call.reply), replyEncoded = std::move(call.replyEncoded),
                         format = call.format](ApiResult<std::vector<RecordOutcome>> outcomes) {
@@ -81,13 +87,15 @@ void putRecords(ActionCall request) {
   auto& entries = request.input.at("Records");
   records.reserve(entries.size());
   for (auto& entry : entries) records.push_back(recordInputOf(entry));
-  putRecordsOf(std::move(request), std::move(*name), std::move(records));
+  const bool dryRun = isDryRun(request.input);
+  putRecordsOf(std::move(request), std::move(*name), std::move(records), dryRun);
 }
 
 bool putRecordsJson(std::string_view body, ActionCall& call) {
   auto input = readPutRecordsJson(body);
   if (!input) return false;
-  putRecordsOf(std::move(call), std::move(input->streamName), std::move(input->records));
+  putRecordsOf(std::move(call), std::move(input->streamName), std::move(input->records),
+               /*dryRun=*/false);
   return true;
 }
 

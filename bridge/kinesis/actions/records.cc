@@ -85,6 +85,14 @@ ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, Re
   return record;
 }
 
+ApiStatus checkRoutes(const streams::StreamMeta& stream, const std::vector<RecordInput>& records) {
+  for (const auto& input : records) {
+    auto shard = routeRecord(stream, input.partitionKey, input.explicitHashKey);
+    if (!shard) return fail(shard.error());
+  }
+  return {};
+}
+
 bool admitWrite(const Services& services, const std::string& stream, std::uint32_t shard,
                 std::size_t bytes) {
   return services.limits == nullptr || services.limits->tryWrite(stream, shard, bytes);

@@ -38,6 +38,9 @@ void withWritableStream(ActionCall call, const std::string& name,
 // and data out of `input` only on success.
 ApiResult<kafka::OutgoingRecord> recordFor(const streams::StreamMeta& stream, RecordInput& input);
 
+// The error recordFor() would give for the first record that does not route (a dry run's check).
+ApiStatus checkRoutes(const streams::StreamMeta& stream, const std::vector<RecordInput>& records);
+
 // True when the optional per-shard write limits (services.limits) admit one more record of
 // `bytes` (data + partition key) on `shard`; always true when limits are off.
 bool admitWrite(const Services& services, const std::string& stream, std::uint32_t shard,
