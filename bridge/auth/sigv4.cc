@@ -61,6 +61,10 @@ std::optional<std::int64_t> civilToMillis(int y, int mo, int d, int h, int mi, i
   if (y < 0 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
       mi > 59 || s < 0 || s > 60)
     return std::nullopt;
+  // No 31 April or 29 February 2026 (they would silently become the next month's first days).
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
   return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + std::int64_t{s} * 1000;
 }
 

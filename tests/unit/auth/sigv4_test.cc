@@ -211,6 +211,13 @@ TEST(SigV4Canonical, Dates) {
   EXPECT_EQ(parseAmzDate("20150830T123600Z"), std::optional<std::int64_t>(1440938160000));
   EXPECT_FALSE(parseAmzDate("2015-08-30T12:36:00Z"));
   EXPECT_FALSE(parseAmzDate("20151330T123600Z"));
+  // Days past the month's end are refused, not rolled over into the next month.
+  EXPECT_FALSE(parseAmzDate("20150431T000000Z"));
+  EXPECT_FALSE(parseAmzDate("20150229T000000Z"));
+  EXPECT_TRUE(parseAmzDate("20160229T000000Z"));
+  EXPECT_TRUE(parseAmzDate("20000229T000000Z"));
+  EXPECT_FALSE(parseAmzDate("19000229T000000Z"));
+  EXPECT_FALSE(parseHttpDate("Thu, 31 Sep 2015 12:36:00 GMT"));
   EXPECT_EQ(parseHttpDate("Sun, 30 Aug 2015 12:36:00 GMT"),
             std::optional<std::int64_t>(1440938160000));
   EXPECT_FALSE(parseHttpDate("Sun, 30 Aug 2015 12:36:00 PST"));
