@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +33,40 @@ std::string checkTopicName(const std::string& name) {
     }
   }
   return "";
+}
+
+// kafka.rdkafka: each key must be one librdkafka knows, with a value it takes, and not one kbridge
+// sets for every client itself (those would be silently overridden: acks=all and idempotence are
+// what makes an acknowledged PutRecord durable).
+void checkRdKafka(ObjectReader& r, const std::map<std::string, std::string>& properties) {
+  static const std::map<std::string, std::string, std::less<>> kReserved = {
+      {"bootstrap.servers", "is set from kafka.bootstrap_servers"},
+      {"message.timeout.ms", "is set from kafka.request_timeout_ms"},
+      {"acks",
+       "is set by kbridge (acks=all: a record is acknowledged only once every in-sync "
+       "replica has it)"},
+      {"enable.idempotence", "is set by kbridge (true: no duplicates from the producer's retries)"},
+      {"message.max.bytes", "is set by kbridge (to carry a 1 MiB record with its key)"},
+      {"client.id", "is set by kbridge per client"},
+      {"group.id", "is set by kbridge per mapping (the mapping's group)"},
+      {"enable.auto.commit", "is set by kbridge (offsets are committed only after delivery)"},
+      {"enable.auto.offset.store", "is set by kbridge (offsets are committed only after delivery)"},
+      {"auto.offset.reset", "is set by kbridge (a mapping's starting_position decides)"},
+      {"enable.partition.eof", "is set by kbridge"}};
+  std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(),
+                                                                          &rd_kafka_conf_destroy);
+  for (const auto& [key, value] : properties) {
+    const std::string path = r.at("rdkafka") + "." + key;
+    if (auto reserved = kReserved.find(key); reserved != kReserved.end()) {
+      r.error(path, reserved->second + " and cannot be changed");
+      continue;
+    }
+    char err[512] = {};
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+      r.error(path, std::string("is refused by librdkafka: ") + err);
+    }
+  }
 }
 
 std::string checkPrefix(const std::string& prefix) {
@@ -498,6 +534,7 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.integer("replication_factor", config->kafka.replicationFactor, -1, 32);
       r.integer("request_timeout_ms", config->kafka.requestTimeoutMs, 100, 600000);
       r.stringMap("rdkafka", config->kafka.rdkafka);
+      checkRdKafka(r, config->kafka.rdkafka);
     });
     root.object("streams", [&](ObjectReader& r) {
       r.integer("shard_limit", config->streams.shardLimit, 1, 100000);

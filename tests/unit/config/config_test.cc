@@ -49,6 +49,34 @@ TEST(ConfigTest, ReportsEveryErrorWithItsPath) {
   EXPECT_TRUE(has("$.surprise: unknown key"));
 }
 
+TEST(ConfigTest, ChecksRdKafkaPropertiesWithLibrdkafka) {
+  ConfigErrors errors;
+  auto c = parseConfig(
+      R"({"kafka":{"rdkafka":{"linger.ms":"5","compression.type":"zstd",
+                              "lingr.ms":"5","socket.timeout.ms":"soon","acks":"1",
+                              "enable.idempotence":false,"bootstrap.servers":"x:1"}}})",
+      {}, errors);
+  EXPECT_FALSE(c);
+  auto find = [&](const std::string& prefix) -> std::string {
+    for (const auto& e : errors.errors) {
+      if (e.rfind(prefix, 0) == 0) return e;
+    }
+    return "";
+  };
+  EXPECT_EQ(errors.errors.size(), 5u);
+  // An unknown property and a bad value: librdkafka's own words.
+  EXPECT_NE(find("$.kafka.rdkafka.lingr.ms: is refused by librdkafka: No such configuration "
+                 "property"),
+            "");
+  EXPECT_NE(find("$.kafka.rdkafka.socket.timeout.ms: is refused by librdkafka: "), "");
+  // What kbridge sets itself would be silently overridden: refused with the reason.
+  EXPECT_NE(find("$.kafka.rdkafka.acks: is set by kbridge (acks=all"), "");
+  EXPECT_NE(find("$.kafka.rdkafka.enable.idempotence: is set by kbridge"), "");
+  EXPECT_NE(find("$.kafka.rdkafka.bootstrap.servers: is set from kafka.bootstrap_servers"), "");
+  EXPECT_EQ(find("$.kafka.rdkafka.linger.ms"), "");
+  EXPECT_EQ(find("$.kafka.rdkafka.compression.type"), "");
+}
+
 TEST(ConfigTest, RejectsInvalidJson) {
   ConfigErrors errors;
   EXPECT_FALSE(parseConfig("{", {}, errors));
