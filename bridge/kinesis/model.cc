@@ -80,6 +80,8 @@ const Shape kStreamModeDetails =
 const Shape kNaturalIntegerObject = Make(ShapeType::kInteger, "NaturalIntegerObject").min(0);
 const Shape kMaxRecordSizeInKiB =
     Make(ShapeType::kInteger, "MaxRecordSizeInKiB").min(1024).max(10240);
+const Shape kRecordDistributionStrategy =
+    Make(ShapeType::kString, "RecordDistributionStrategy").oneOf({"AUTO", "USER_PARTITION_KEY"});
 const Shape kCreateStreamInput =
     Make(ShapeType::kStructure, "CreateStreamInput")
         .fields({{"ShardCount", &kPositiveIntegerObject, false},
@@ -87,7 +89,8 @@ const Shape kCreateStreamInput =
                  {"StreamModeDetails", &kStreamModeDetails, false},
                  {"Tags", &kTagMap, false},
                  {"WarmThroughputMiBps", &kNaturalIntegerObject, false},
-                 {"MaxRecordSizeInKiB", &kMaxRecordSizeInKiB, false}});
+                 {"MaxRecordSizeInKiB", &kMaxRecordSizeInKiB, false},
+                 {"RecordDistributionStrategy", &kRecordDistributionStrategy, false}});
 const Shape kRetentionPeriodHours = Make(ShapeType::kInteger, "RetentionPeriodHours");
 const Shape kDecreaseStreamRetentionPeriodInput =
     Make(ShapeType::kStructure, "DecreaseStreamRetentionPeriodInput")

@@ -173,6 +173,31 @@ def test_explicit_provisioned_mode(kbridge, new_stream):
     assert body["StreamDescriptionSummary"]["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
 
 
+def test_unsupported_distribution_and_record_size_create_nothing(kbridge, kafka_bootstrap):
+    """kbridge routes by partition key and carries records of at most 1 MiB: AUTO distribution and
+    a larger MaxRecordSizeInKiB are refused, not silently ignored; the defaults spelled out work."""
+    name = unique_name("cs-auto")
+    on_demand = {"StreamModeDetails": {"StreamMode": "ON_DEMAND"}}
+    assert_error(call(kbridge, ACTION, {"StreamName": name, **on_demand,
+                                        "RecordDistributionStrategy": "AUTO"}),
+                 "InvalidArgumentException",
+                 "RecordDistributionStrategy AUTO is not supported by kbridge: streams distribute "
+                 "records by partition key (USER_PARTITION_KEY).")
+    assert_error(call(kbridge, ACTION, {"StreamName": name, "ShardCount": 1,
+                                        "MaxRecordSizeInKiB": 10240}),
+                 "InvalidArgumentException",
+                 "MaxRecordSizeInKiB 10240 is not supported by kbridge: a record is at most 1024 KiB.")
+    assert_validation(call(kbridge, ACTION, {"StreamName": name, "ShardCount": 1,
+                                             "RecordDistributionStrategy": "RANDOM"}),
+                      [failure("RANDOM", "recordDistributionStrategy",
+                               "Member must satisfy enum value set: [AUTO, USER_PARTITION_KEY]")])
+    assert_no_topic(kafka_bootstrap, name)
+    status, body = call(kbridge, ACTION, {"StreamName": name, **on_demand, "MaxRecordSizeInKiB": 1024,
+                                          "RecordDistributionStrategy": "USER_PARTITION_KEY"})
+    assert status == 200, body
+    call(kbridge, "DeleteStream", {"StreamName": name})
+
+
 def test_provisioned_without_shard_count(kbridge, kafka_bootstrap):
     name = unique_name("cs-noshards")
     assert_validation(call(kbridge, ACTION, {"StreamName": name}), [not_null("shardCount")])

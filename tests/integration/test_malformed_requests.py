@@ -58,7 +58,7 @@ IMPLEMENTED = {"AddTagsToStream", "CreateStream", "DecreaseStreamRetentionPeriod
 # Members that the pinned botocore model has and kbridge's transcription (kinesis/model.cc) has
 # not: kbridge ignores them like any unknown member, so a wrong type there is not noticed and the
 # poison decides.
-NOT_IN_KBRIDGE_MODEL = {("CreateStream", "RecordDistributionStrategy")}
+NOT_IN_KBRIDGE_MODEL = set()
 
 
 def load_model():

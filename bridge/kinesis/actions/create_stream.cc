@@ -1,6 +1,8 @@
 // CreateStream: a stream is a Kafka topic with one partition per shard (DESIGN.md §3). The topic
 // is created first, so that the broker decides races between instances (TOPIC_ALREADY_EXISTS →
 // ResourceInUseException); the catalog record follows. The call returns when the stream is ACTIVE.
+// WarmThroughputMiBps is accepted and has no effect (Kafka has no warm-up); AUTO distribution and
+// records above 1 MiB are refused.
 
 #include "kafka/admin.h"
 #include "kinesis/actions/actions.h"
@@ -27,6 +29,20 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
           validationMessage({constraintFailure("null", "shardCount", "Member must not be null")}));
     }
     shardCount = input["ShardCount"].get<int>();
+  }
+  // What kbridge's streams cannot be, refused rather than ignored: records route by partition key
+  // (a Kafka partition per hash-key range), and a record is at most 1 MiB.
+  if (input.value("RecordDistributionStrategy", "USER_PARTITION_KEY") != "USER_PARTITION_KEY") {
+    return apiError(ErrorType::kInvalidArgument,
+                    "RecordDistributionStrategy " +
+                        input["RecordDistributionStrategy"].get<std::string>() +
+                        " is not supported by kbridge: streams distribute records by partition "
+                        "key (USER_PARTITION_KEY).");
+  }
+  if (input.value("MaxRecordSizeInKiB", 1024) != 1024) {
+    return apiError(ErrorType::kInvalidArgument,
+                    "MaxRecordSizeInKiB " + std::to_string(input["MaxRecordSizeInKiB"].get<int>()) +
+                        " is not supported by kbridge: a record is at most 1024 KiB.");
   }
   std::map<std::string, std::string> tags;
   if (input.contains("Tags")) {
