@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when sanitizers are on.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -119,10 +121,19 @@ TEST(Model, RequiredListsAsInTheModel) {
   EXPECT_TRUE(kDescribeLimitsInput.fields.empty());
 }
 
+TEST(Model, DryRunOnTheDataPlaneInputs) {
+  for (const Shape* input :
+       {&kPutRecordInput, &kPutRecordsInput, &kGetShardIteratorInput, &kGetRecordsInput}) {
+    const auto names = fieldNames(*input);
+    EXPECT_NE(std::find(names.begin(), names.end(), "DryRun"), names.end()) << input->name;
+  }
+}
+
 TEST(Model, CoralMemberOrderWhereKinesaliteRecordsIt) {
   EXPECT_EQ(fieldNames(kCreateStreamInput),
             (std::vector<std::string>{"ShardCount", "StreamName", "StreamModeDetails", "Tags",
-                                      "WarmThroughputMiBps", "MaxRecordSizeInKiB"}));
+                                      "WarmThroughputMiBps", "MaxRecordSizeInKiB",
+                                      "RecordDistributionStrategy"}));
   EXPECT_EQ(fieldNames(kPutRecordsRequestEntry),
             (std::vector<std::string>{"PartitionKey", "ExplicitHashKey", "Data"}));
   EXPECT_EQ(fieldNames(kListShardsInput),
