@@ -38,6 +38,7 @@
 #include "kinesis/dispatcher.h"
 #include "ops/api_metrics.h"
 #include "ops/lag_monitor.h"
+#include "ops/listener_metrics.h"
 #include "ops/metrics.h"
 #include "ops/shard_traffic.h"
 #include "runtime/mapping_runtime.h"
@@ -281,6 +282,9 @@ int serve(const std::string& configPath, const Plugins& plugins) {
       adminOptions.maxBodyBytes = 64 * 1024;
       adminListener = std::make_unique<http::Listener>(io, adminOptions, adminHandler);
     }
+    ops::ListenerMetrics listenerMetrics(metrics);
+    listenerMetrics.watch("kinesis", kinesisListener);
+    if (adminListener) listenerMetrics.watch("admin", *adminListener);
     io.run();
     ready = true;
 

@@ -89,6 +89,11 @@ struct ListenerState {
   std::atomic<std::size_t> connections{0};
   std::atomic<std::int64_t> lastWarningMs{-1'000'000};
   std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> idleTimeouts{0};
+  std::atomic<std::uint64_t> headerTimeouts{0};
+  std::atomic<std::uint64_t> bodyTimeouts{0};
+  std::atomic<std::uint64_t> writeTimeouts{0};
 
   // At most one warning per 10 s per listener, so a flood cannot flood the log.
   bool warnNow() {
@@ -458,9 +463,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       static constexpr const char* kPhaseNames[] = {"answer", "idle", "header", "body", "linger"};
       spdlog::debug("closing connection: {} timeout",
                     writeDeadline_ <= now ? "write" : kPhaseNames[static_cast<int>(phase_)]);
+      countTimeout(writeDeadline_ <= now);
       return hardClose();
     }
     rearm();
+  }
+
+  void countTimeout(bool write) {
+    ListenerState& s = *state_;
+    if (write) {
+      ++s.writeTimeouts;
+      return;
+    }
+    switch (phase_) {
+      case Phase::kIdle:
+        ++s.idleTimeouts;
+        break;
+      case Phase::kHead:
+        ++s.headerTimeouts;
+        break;
+      case Phase::kBody:
+        ++s.bodyTimeouts;
+        break;
+      case Phase::kNone:
+      case Phase::kLinger:  // the answer was sent: closing after it is no failure
+        break;
+    }
   }
 
   const std::shared_ptr<ListenerState> state_;
@@ -585,6 +613,7 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
       socket.close(ignored);
       return;
     }
+    ++s.accepted;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (s.tls) {
@@ -637,6 +666,12 @@ bool Listener::tls() const {
 
 std::size_t Listener::openConnections() const {
   return impl_->state->connections.load();
+}
+
+ListenerStats Listener::stats() const {
+  const ListenerState& s = *impl_->state;
+  return {s.accepted.load(),       s.rejected.load(),     s.idleTimeouts.load(),
+          s.headerTimeouts.load(), s.bodyTimeouts.load(), s.writeTimeouts.load()};
 }
 
 void Listener::close() {

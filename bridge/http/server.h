@@ -71,6 +71,19 @@ struct ListenerOptions {
   std::chrono::milliseconds writeTimeout{60'000};
 };
 
+// What a listener has done since it started (GET /metrics shows it): connections it admitted,
+// connections it closed at once because maxConnections were open, and connections it closed
+// because a timeout passed (idle: no new request on a kept-alive connection; header: a slow or
+// stalled request head, slow-loris; body: a slow body; write: a client that did not read).
+struct ListenerStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t idleTimeouts = 0;
+  std::uint64_t headerTimeouts = 0;
+  std::uint64_t bodyTimeouts = 0;
+  std::uint64_t writeTimeouts = 0;
+};
+
 class Listener {
  public:
   Listener(IoRuntime& runtime, const ListenerOptions& options, Handler& handler);
@@ -79,6 +92,7 @@ class Listener {
   bool tls() const;            // whether it speaks HTTPS
   void close();                // stops accepting; open connections finish what they have
   std::size_t openConnections() const;
+  ListenerStats stats() const;
 
   struct Impl;
 

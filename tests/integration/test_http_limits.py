@@ -5,7 +5,8 @@ limit; `crowded` has long timeouts and room for 205 connections. Checked: a slow
 sends one header byte per second is disconnected after header_timeout_s; an idle kept-alive
 connection is closed after idle_timeout_s; an oversize body gets 413 and nothing reaches Kafka; with
 max_connections open, one more is closed at once while the admitted ones keep being served; the
-process's resident memory stays flat with 200 idle sockets open. Loopback only, bounded waits.
+process's resident memory stays flat with 200 idle sockets open; /metrics counts the refused
+connection and the header timeout. Loopback only, bounded waits.
 """
 import http.client
 import json
@@ -14,6 +15,7 @@ import time
 
 import pytest
 
+from example_checks import metric, scrape
 from kbridge_harness import raw_call, wait_for
 from kinesis_checks import kafka_partition_records
 
@@ -90,6 +92,12 @@ def test_slow_loris_head_is_cut_off_after_header_timeout(limited):
     assert closed
     assert HEADER_TIMEOUT_S - 0.5 <= elapsed <= HEADER_TIMEOUT_S + 3, elapsed
     assert limited.proc.poll() is None
+    # /metrics counts it (the admin listener's own connections are counted apart).
+    samples = wait_for(lambda: (m := scrape(limited)) and metric(
+        m, "kbridge_http_connection_timeouts_total", listener="kinesis", kind="header") and m,
+        timeout=5, what="a header timeout on /metrics")
+    assert metric(samples, "kbridge_http_connection_timeouts_total", listener="admin",
+                  kind="header") == 0
 
 
 def test_idle_kept_alive_connection_is_closed_after_idle_timeout(limited):
@@ -166,6 +174,9 @@ def test_connection_limit_and_flat_memory_with_idle_sockets(crowded):
         with _connect(port) as over:
             assert _closed_within(over, 5.0)
         assert _list_streams(busy) == 200  # admitted connections keep being served
+        samples = scrape(crowded)
+        assert metric(samples, "kbridge_http_connections_refused_total", listener="kinesis") == 1
+        assert metric(samples, "kbridge_http_connections_open", listener="kinesis") == CROWD
         time.sleep(1.0)
         rss_later = _rss_kib(pid)
 

@@ -442,6 +442,8 @@ TEST(HttpServer, SlowLorisHeadIsCutOffAfterHeaderTimeout) {
   EXPECT_GE(since(start), 190ms);
   EXPECT_LT(since(start), 1500ms);
   EXPECT_EQ(server.handler().requestCount(), 0u);
+  EXPECT_TRUE(eventually([&] { return server.listener().stats().headerTimeouts == 1; }));
+  EXPECT_EQ(server.listener().stats().idleTimeouts, 0u);
 }
 
 TEST(HttpServer, ConnectionThatSendsNothingIsClosedAfterHeaderTimeout) {
@@ -469,6 +471,8 @@ TEST(HttpServer, IdleKeptAliveConnectionIsClosedAfterIdleTimeout) {
   EXPECT_GE(since(start), 190ms);
   EXPECT_LT(since(start), 1500ms);
   EXPECT_TRUE(eventually([&] { return server.listener().openConnections() == 0; }));
+  EXPECT_EQ(server.listener().stats().idleTimeouts, 1u);
+  EXPECT_EQ(server.listener().stats().headerTimeouts, 0u);
 }
 
 TEST(HttpServer, IdleTimeoutDoesNotRunWhileAnAnswerIsOwed) {
@@ -499,6 +503,7 @@ TEST(HttpServer, StalledBodyIsCutOffAfterBodyTimeout) {
   EXPECT_GE(since(start), 150ms);
   EXPECT_LT(since(start), 1500ms);
   EXPECT_EQ(server.handler().requestCount(), 0u);
+  EXPECT_TRUE(eventually([&] { return server.listener().stats().bodyTimeouts == 1; }));
 }
 
 TEST(HttpServer, BodyTimeoutGrowsWithTheBodyAtTheMinimumRate) {
@@ -526,6 +531,7 @@ TEST(HttpServer, ClientThatDoesNotReadItsAnswerIsCutOffAfterWriteTimeout) {
   ASSERT_TRUE(received);
   EXPECT_LT(*received, TestHandler::kBigBody);
   EXPECT_TRUE(eventually([&] { return server.listener().openConnections() == 0; }));
+  EXPECT_EQ(server.listener().stats().writeTimeouts, 1u);
 }
 
 // --- connection limit ----------------------------------------------------------------------------
@@ -544,6 +550,8 @@ TEST(HttpServer, ConnectionsOverTheLimitAreClosedAndOthersKeepWorking) {
   ASSERT_TRUE(over.connected());  // the kernel accepts; kbridge closes it at once
   EXPECT_TRUE(over.closedWithin(2s));
   EXPECT_EQ(server.handler().requestCount(), 2u);
+  EXPECT_TRUE(eventually([&] { return server.listener().stats().refused == 1; }));
+  EXPECT_EQ(server.listener().stats().accepted, 2u);
 
   ASSERT_TRUE(a.send(post("again")));  // the admitted ones are unaffected
   auto answer = a.read();
