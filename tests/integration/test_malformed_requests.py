@@ -51,7 +51,8 @@ INT64 = (-2**63, 2**63 - 1)
 # Operations kbridge implements (bridge/kinesis/action_table.cc); every other operation of the model
 # answers UnknownOperationException once the body decodes.
 IMPLEMENTED = {"AddTagsToStream", "CreateStream", "DecreaseStreamRetentionPeriod", "DeleteStream",
-               "DescribeLimits", "DescribeStream", "DescribeStreamSummary", "GetRecords",
+               "DescribeLimits", "DescribeStream", "DescribeStreamSummary",
+               "DisableEnhancedMonitoring", "EnableEnhancedMonitoring", "GetRecords",
                "GetShardIterator", "IncreaseStreamRetentionPeriod", "ListShards", "ListStreams",
                "ListTagsForStream", "PutRecord", "PutRecords", "RemoveTagsFromStream"}
 
@@ -78,6 +79,8 @@ def poisons(stream, absent):
         "DeleteStream": ({"StreamName": absent}, RNF),
         "DescribeStream": ({"StreamName": absent}, RNF),
         "DescribeStreamSummary": ({"StreamName": absent}, RNF),
+        "DisableEnhancedMonitoring": ({"StreamName": absent, "ShardLevelMetrics": ["ALL"]}, RNF),
+        "EnableEnhancedMonitoring": ({"StreamName": absent, "ShardLevelMetrics": ["ALL"]}, RNF),
         "GetRecords": ({"ShardIterator": "AAAAAAAAAAAAAAAAAAAA"}, ARG),
         "GetShardIterator": ({"StreamName": absent, "ShardId": "shardId-000000000000",
                               "ShardIteratorType": "TRIM_HORIZON"}, RNF),
@@ -615,7 +618,7 @@ class Generator:
             b"\xa1\xf6\x02",  # null as key
             good + b"\x00",  # trailing item
             good + good,
-            good[:-1] + b"\xff",
+            good[:1] + b"\xff" + good[1:],  # a break where a definite map's first key belongs
             b"\xc1",  # a tag and nothing else
             b"\xd9\xd9\xf7",  # self-describe tag and nothing else
             b"\xdb" + b"\xff" * 8,  # 8-byte tag number and nothing else

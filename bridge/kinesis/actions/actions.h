@@ -7,6 +7,8 @@
 namespace kbridge::kinesis::actions {
 
 void addTagsToStream(ActionCall call);
+void disableEnhancedMonitoring(ActionCall call);
+void enableEnhancedMonitoring(ActionCall call);
 void createStream(ActionCall call);
 void decreaseStreamRetentionPeriod(ActionCall call);
 void deleteStream(ActionCall call);
