@@ -30,7 +30,7 @@ import cbor2
 import pytest
 
 from kbridge_harness import (CBOR_CONTENT_TYPE as AMZ_CBOR, JSON_CONTENT_TYPE as AMZ_JSON,
-                             TARGET_PREFIX as TARGET, unique_name)
+                             TARGET_PREFIX as TARGET, stream_arn, unique_name)
 from kinesis_checks import b64, call, kafka_partition_records
 
 SEED = 20261122
@@ -54,7 +54,8 @@ IMPLEMENTED = {"AddTagsToStream", "CreateStream", "DecreaseStreamRetentionPeriod
                "DescribeLimits", "DescribeStream", "DescribeStreamSummary",
                "DisableEnhancedMonitoring", "EnableEnhancedMonitoring", "GetRecords",
                "GetShardIterator", "IncreaseStreamRetentionPeriod", "ListShards", "ListStreams",
-               "ListTagsForStream", "PutRecord", "PutRecords", "RemoveTagsFromStream"}
+               "ListTagsForResource", "ListTagsForStream", "PutRecord", "PutRecords",
+               "RemoveTagsFromStream", "TagResource", "UntagResource"}
 
 # Members that the pinned botocore model has and kbridge's transcription (kinesis/model.cc) has
 # not: kbridge ignores them like any unknown member, so a wrong type there is not noticed and the
@@ -87,10 +88,13 @@ def poisons(stream, absent):
         "IncreaseStreamRetentionPeriod": ({"StreamName": absent, "RetentionPeriodHours": 48}, RNF),
         "ListShards": ({"StreamName": absent}, RNF),
         "ListStreams": ({"ExclusiveStartStreamName": "no such!"}, VAL),
+        "ListTagsForResource": ({"ResourceARN": stream_arn(absent)}, RNF),
         "ListTagsForStream": ({"StreamName": absent}, RNF),
         "PutRecord": ({"StreamName": absent, **record}, RNF),
         "PutRecords": ({"StreamName": absent, "Records": [dict(record)]}, RNF),
         "RemoveTagsFromStream": ({"StreamName": absent, "TagKeys": ["k"]}, RNF),
+        "TagResource": ({"ResourceARN": stream_arn(absent), "Tags": {"k": "v"}}, RNF),
+        "UntagResource": ({"ResourceARN": stream_arn(absent), "TagKeys": ["k"]}, RNF),
     }
 
 

@@ -20,11 +20,14 @@ void getShardIterator(ActionCall call);
 void increaseStreamRetentionPeriod(ActionCall call);
 void listShards(ActionCall call);
 void listStreams(ActionCall call);
+void listTagsForResource(ActionCall call);
 void listTagsForStream(ActionCall call);
 void putRecord(ActionCall call);
 bool putRecordJson(std::string_view body, ActionCall& call);  // FastJsonFn
 void putRecords(ActionCall call);
 bool putRecordsJson(std::string_view body, ActionCall& call);  // FastJsonFn
 void removeTagsFromStream(ActionCall call);
+void tagResource(ActionCall call);
+void untagResource(ActionCall call);
 
 }  // namespace kbridge::kinesis::actions
