@@ -51,7 +51,7 @@ constexpr std::array kActions = {
     ActionEntry{"UpdateAccountSettings", nullptr},
     ActionEntry{"UpdateMaxRecordSize", nullptr},
     ActionEntry{"UpdateShardCount", nullptr},
-    ActionEntry{"UpdateStreamMode", nullptr},
+    ActionEntry{"UpdateStreamMode", &updateStreamMode},
     ActionEntry{"UpdateStreamWarmThroughput", nullptr},
 };
 

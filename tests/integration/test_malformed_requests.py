@@ -55,7 +55,7 @@ IMPLEMENTED = {"AddTagsToStream", "CreateStream", "DecreaseStreamRetentionPeriod
                "DisableEnhancedMonitoring", "EnableEnhancedMonitoring", "GetRecords",
                "GetShardIterator", "IncreaseStreamRetentionPeriod", "ListShards", "ListStreams",
                "ListTagsForResource", "ListTagsForStream", "PutRecord", "PutRecords",
-               "RemoveTagsFromStream", "TagResource", "UntagResource"}
+               "RemoveTagsFromStream", "TagResource", "UntagResource", "UpdateStreamMode"}
 
 # Members that the pinned botocore model has and kbridge's transcription (kinesis/model.cc) has
 # not: kbridge ignores them like any unknown member, so a wrong type there is not noticed and the
@@ -95,6 +95,8 @@ def poisons(stream, absent):
         "RemoveTagsFromStream": ({"StreamName": absent, "TagKeys": ["k"]}, RNF),
         "TagResource": ({"ResourceARN": stream_arn(absent), "Tags": {"k": "v"}}, RNF),
         "UntagResource": ({"ResourceARN": stream_arn(absent), "TagKeys": ["k"]}, RNF),
+        "UpdateStreamMode": ({"StreamARN": stream_arn(absent),
+                              "StreamModeDetails": {"StreamMode": "ON_DEMAND"}}, RNF),
     }
 
 

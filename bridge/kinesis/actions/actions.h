@@ -29,5 +29,6 @@ bool putRecordsJson(std::string_view body, ActionCall& call);  // FastJsonFn
 void removeTagsFromStream(ActionCall call);
 void tagResource(ActionCall call);
 void untagResource(ActionCall call);
+void updateStreamMode(ActionCall call);
 
 }  // namespace kbridge::kinesis::actions
