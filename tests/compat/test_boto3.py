@@ -162,3 +162,31 @@ def test_dry_run(client, stream):
         with pytest.raises(client.exceptions.DryRunOperationException):
             client.get_records(ShardIterator=iterator, DryRun=True)
         assert client.get_records(ShardIterator=iterator)["Records"] == []
+
+
+def test_enhanced_monitoring_resource_tags_and_stream_mode(client, stream):
+    """What Terraform's aws_kinesis_stream drives besides create/describe: shard-level metrics,
+    tags (here by ARN) and the stream mode, read back through boto3's own parsing."""
+    arn = stream_arn(stream)
+    out = client.enable_enhanced_monitoring(StreamName=stream,
+                                            ShardLevelMetrics=["IncomingBytes", "OutgoingBytes"])
+    assert out["CurrentShardLevelMetrics"] == [] and out["StreamARN"] == arn
+    assert sorted(out["DesiredShardLevelMetrics"]) == ["IncomingBytes", "OutgoingBytes"]
+    summary = client.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+    assert sorted(summary["EnhancedMonitoring"][0]["ShardLevelMetrics"]) == \
+        ["IncomingBytes", "OutgoingBytes"]
+    out = client.disable_enhanced_monitoring(StreamARN=arn, ShardLevelMetrics=["ALL"])
+    assert out["DesiredShardLevelMetrics"] == []
+
+    client.tag_resource(ResourceARN=arn, Tags={"team": "data"})
+    assert client.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team",
+                                                                       "Value": "data"}]
+    assert client.list_tags_for_stream(StreamName=stream)["Tags"] == [{"Key": "team",
+                                                                      "Value": "data"}]
+    client.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    assert client.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+
+    client.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    summary = client.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert summary["OpenShardCount"] == 3
