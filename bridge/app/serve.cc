@@ -24,6 +24,7 @@
 #include "api/router.h"
 #include "api/table_reader.h"
 #include "app/admin_handler.h"
+#include "app/adopted_streams.h"
 #include "app/declared_streams.h"
 #include "auth/authenticator.h"
 #include "common/clock.h"
@@ -192,6 +193,7 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     }
     // Before anything that reads or writes them: the streams the config declares.
     createDeclaredStreams(config->streams.create, services);
+    adoptStreams(config->streams.adopt, services);
     kinesis::Dispatcher dispatcher(services, authenticator.get());
     std::atomic<bool> ready{false};
     runtime::MappingRuntime mappings(config, catalog, *countingProducer, clock, plugins.handlers,

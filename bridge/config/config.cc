@@ -350,6 +350,41 @@ void parseStreamDeclarations(ObjectReader& r, StreamsConfig& streams,
   }
 }
 
+void parseStreamAdoptions(ObjectReader& r, StreamsConfig& streams,
+                          std::vector<std::string>& errors) {
+  const Json* list = r.raw("adopt");
+  if (!list) return;
+  if (!list->is_array()) {
+    return r.error(r.at("adopt"),
+                   "must be an array of {\"topic\", \"name\", \"partitioner\"} objects");
+  }
+  std::set<std::string> names;
+  for (const auto& declared : streams.create) names.insert(declared.name);
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StreamAdoption adopted;
+    ObjectReader d((*list)[i], r.at("adopt") + "[" + std::to_string(i) + "]", errors);
+    if (!d.valid()) continue;
+    d.string("topic", adopted.topic, checkTopicName);
+    if (adopted.topic.empty() && !d.raw("topic")) d.error(d.at("topic"), "is required");
+    adopted.name = adopted.topic;
+    if (d.raw("name")) {
+      d.string("name", adopted.name, checkMappingName);
+    } else if (!adopted.topic.empty() && !checkMappingName(adopted.topic).empty()) {
+      d.error(d.at("name"), "is required: the topic's name is no stream name (" +
+                                checkMappingName(adopted.topic) + ")");
+    }
+    if (!adopted.name.empty() && !names.insert(adopted.name).second) {
+      d.error(d.at("name"), "\"" + adopted.name + "\" is declared twice (in create or adopt)");
+    }
+    std::string partitioner = "kinesis";
+    d.string("partitioner", partitioner, [](const std::string& p) -> std::string {
+      return p == "kinesis" || p == "kafka" ? "" : "must be \"kinesis\" or \"kafka\"";
+    });
+    adopted.kafkaPartitioner = partitioner == "kafka";
+    streams.adopt.push_back(std::move(adopted));
+  }
+}
+
 // The keys every listener section has: `tls` and the connection limits (http::ListenerOptions).
 void parseListener(ObjectReader& r, std::optional<TlsConfig>& tls, ConnectionLimitsConfig& limits) {
   r.object("tls", [&](ObjectReader& t) {
@@ -542,6 +577,7 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.integer("on_demand_stream_limit", config->streams.onDemandStreamLimit, 0, 100000);
       r.integer("default_retention_hours", config->streams.defaultRetentionHours, 24, 8760);
       parseStreamDeclarations(r, config->streams, errors.errors);
+      parseStreamAdoptions(r, config->streams, errors.errors);
     });
     root.object("limits", [&](ObjectReader& r) {
       r.boolean("enabled", config->limits.enabled);

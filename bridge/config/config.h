@@ -71,12 +71,24 @@ struct StreamDeclaration {
   int retentionHours = 24;  // streams.default_retention_hours when the declaration has none
 };
 
+// An existing Kafka topic exposed as a stream (`streams.adopt`, DESIGN.md §3): its partitions are
+// the shards, its records are read as they are, and kbridge never deletes it or changes its
+// configs. `partitioner` "kafka" routes PutRecord(s) like Kafka's default partitioner (murmur2 of
+// the key), so Kinesis producers and Kafka-native producers put a key in the same partition;
+// "kinesis" (the default) routes by MD5 hash-key ranges as for any stream.
+struct StreamAdoption {
+  std::string name;  // the stream's name (default: the topic's)
+  std::string topic;
+  bool kafkaPartitioner = false;
+};
+
 struct StreamsConfig {
   int shardLimit = 500;          // account-wide open shards (DescribeLimits.ShardLimit)
   int onDemandShardCount = 4;    // shards of a new ON_DEMAND stream
   int onDemandStreamLimit = 50;  // DescribeLimits.OnDemandStreamCountLimit
   int defaultRetentionHours = 24;
   std::vector<StreamDeclaration> create;
+  std::vector<StreamAdoption> adopt;
 };
 
 // Kinesis's per-shard throughput limits (DESIGN.md §4), off unless `enabled`. The defaults are
@@ -182,10 +194,10 @@ struct ApiConfig {
 enum class AuthMode { kNone, kSigV4 };
 
 struct AuthPrincipalConfig {
-  std::string name;         // shown in AccessDenied messages; defaults to the access key id
+  std::string name;  // shown in AccessDenied messages; defaults to the access key id
   std::string accessKeyId;
-  std::string secretEnv;    // the environment variable that holds the secret access key
-  std::string secret;       // read from secretEnv by parseConfig, never from the file
+  std::string secretEnv;             // the environment variable that holds the secret access key
+  std::string secret;                // read from secretEnv by parseConfig, never from the file
   std::vector<std::string> actions;  // IAM action patterns: "kinesis:PutRecord*", "kinesis:*"
   std::vector<std::string> streams;  // stream name globs: "orders-*"; "*" = every resource
   std::string apiTokenEnv;  // optional: the variable holding this principal's REST bearer token

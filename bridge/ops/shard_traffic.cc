@@ -12,11 +12,15 @@ namespace kbridge::ops {
 StreamOfTopic streamOfTopicIn(const streams::Catalog& catalog, std::string topicPrefix) {
   return [&catalog,
           prefix = std::move(topicPrefix)](const std::string& topic) -> std::optional<std::string> {
-    if (topic.size() <= prefix.size() || topic.compare(0, prefix.size(), prefix) != 0) return {};
-    std::string name = topic.substr(prefix.size());
-    auto meta = catalog.find(name);
-    if (!meta || meta->topic != topic) return {};
-    return name;
+    if (topic.size() > prefix.size() && topic.compare(0, prefix.size(), prefix) == 0) {
+      std::string name = topic.substr(prefix.size());
+      if (auto meta = catalog.find(name); meta && meta->topic == topic) return name;
+    }
+    // A topic adopted under another name (streams.adopt).
+    for (const auto& meta : catalog.list()) {
+      if (meta.topic == topic) return meta.name;
+    }
+    return {};
   };
 }
 

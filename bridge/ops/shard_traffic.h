@@ -38,7 +38,8 @@ namespace kbridge::ops {
 // The name of the stream whose topic `topic` is, or nullopt.
 using StreamOfTopic = std::function<std::optional<std::string>(const std::string& topic)>;
 
-// The resolver of a process: a stream's topic is `topicPrefix` + its name, as the catalog says.
+// The resolver of a process: a stream's topic is `topicPrefix` + its name, as the catalog says, or
+// for an adopted topic (streams.adopt) the one its catalog record names.
 StreamOfTopic streamOfTopicIn(const streams::Catalog& catalog, std::string topicPrefix);
 
 class ShardTraffic {

@@ -83,19 +83,23 @@ Json toCatalogJson(const StreamMeta& m) {
     if (s.endingSequenceNumber) j["endSeq"] = *s.endingSequenceNumber;
     shards.push_back(std::move(j));
   }
-  return Json{{"v", 1},
-              {"kind", "stream"},
-              {"name", m.name},
-              {"topic", m.topic},
-              {"generation", m.generation},
-              {"created", m.creationTimeMs},
-              {"status", statusName(m.status)},
-              {"mode", modeName(m.mode)},
-              {"retentionHours", m.retentionHours},
-              {"shards", std::move(shards)},
-              {"tags", m.tags},
-              {"shardLevelMetrics", m.shardLevelMetrics},
-              {"consumers", m.consumers}};
+  Json doc{{"v", 1},
+           {"kind", "stream"},
+           {"name", m.name},
+           {"topic", m.topic},
+           {"generation", m.generation},
+           {"created", m.creationTimeMs},
+           {"status", statusName(m.status)},
+           {"mode", modeName(m.mode)},
+           {"retentionHours", m.retentionHours},
+           {"shards", std::move(shards)},
+           {"tags", m.tags},
+           {"shardLevelMetrics", m.shardLevelMetrics},
+           {"consumers", m.consumers}};
+  // Written only when set, so records of ordinary streams stay as they were.
+  if (m.adopted) doc["adopted"] = true;
+  if (m.kafkaPartitioner) doc["partitioner"] = "kafka";
+  return doc;
 }
 
 std::optional<StreamMeta> fromCatalogJson(const Json& doc) {
@@ -132,6 +136,8 @@ std::optional<StreamMeta> fromCatalogJson(const Json& doc) {
     m.tags = doc.value("tags", std::map<std::string, std::string>{});
     m.shardLevelMetrics = doc.value("shardLevelMetrics", std::vector<std::string>{});
     m.consumers = doc.value("consumers", std::vector<std::string>{});
+    m.adopted = doc.value("adopted", false);
+    m.kafkaPartitioner = doc.value("partitioner", "") == "kafka";
     return m;
   } catch (const Json::exception&) {
     return std::nullopt;

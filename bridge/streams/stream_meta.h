@@ -49,6 +49,11 @@ struct StreamMeta {
   std::map<std::string, std::string> tags;
   std::vector<std::string> shardLevelMetrics;
   std::vector<std::string> consumers;  // registered stream consumers (enhanced fan-out)
+  // An existing Kafka topic exposed by streams.adopt: kbridge never deletes it or changes its
+  // configs. kafkaPartitioner: records without an ExplicitHashKey go to the partition Kafka's
+  // default partitioner picks for their key (murmur2), not to the MD5 hash-key range.
+  bool adopted = false;
+  bool kafkaPartitioner = false;
 
   int openShardCount() const;
 };

@@ -72,6 +72,15 @@ ApiResult<StreamMeta> loadStream(const std::string& name, Services& services) {
   return std::move(*meta);
 }
 
+ApiStatus refuseAdopted(const StreamMeta& meta, const Services& services, const std::string& what) {
+  if (!meta.adopted) return {};
+  return apiError(ErrorType::kResourceInUse,
+                  "Stream " + meta.name + " under account " + services.config->kinesis.accountId +
+                      " is the Kafka topic " + meta.topic +
+                      " adopted through streams.adopt: kbridge does not " + what +
+                      " it. Change it in Kafka, or remove it from streams.adopt.");
+}
+
 ApiStatus requireActive(const StreamMeta& meta, const Services& services) {
   if (meta.status == streams::StreamStatus::kActive) return {};
   return apiError(ErrorType::kResourceInUse,

@@ -19,6 +19,11 @@ ApiResult<std::string> streamNameOf(const Json& input, const Services& services)
 // ResourceNotFoundException "Stream X under account Y not found.".
 ApiResult<streams::StreamMeta> loadStream(const std::string& name, Services& services);
 
+// ResourceInUseException for a stream adopted from an existing Kafka topic (streams.adopt), which
+// `what` ("delete", ...) would change: kbridge leaves such a topic to its owners.
+ApiStatus refuseAdopted(const streams::StreamMeta& meta, const Services& services,
+                        const std::string& what);
+
 // ResourceInUseException unless the stream is ACTIVE.
 ApiStatus requireActive(const streams::StreamMeta& meta, const Services& services);
 

@@ -17,6 +17,7 @@ ApiResult<Json> deleteStream(const Json& input, WireFormat, Services& services) 
   std::lock_guard writeLock(services.catalog->writeMutex());
   auto meta = loadStream(*name, services);
   if (!meta) return fail(meta.error());
+  if (auto ok = refuseAdopted(*meta, services, "delete"); !ok) return fail(ok.error());
   const bool enforce = input.value("EnforceConsumerDeletion", false);
   if (!meta->consumers.empty() && !enforce) {
     return apiError(ErrorType::kResourceInUse,

@@ -48,6 +48,10 @@ ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
               *explicitHashKey);
     }
     hashKey = *parsed;
+  } else if (stream.kafkaPartitioner && !stream.shards.empty()) {
+    // An adopted topic routed as Kafka's default partitioner does (its shards are its partitions).
+    return streams::kafkaPartitionFor(partitionKey,
+                                      static_cast<std::uint32_t>(stream.shards.size()));
   } else {
     hashKey = streams::partitionKeyHash(partitionKey);
   }

@@ -15,6 +15,9 @@ ApiResult<Json> changeRetention(const Json& input, Services& services, Retention
   auto meta = loadStream(*name, services);
   if (!meta) return fail(meta.error());
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
+  if (auto ok = refuseAdopted(*meta, services, "change the retention of"); !ok) {
+    return fail(ok.error());
+  }
   const std::string requested = "Requested retention period (" + std::to_string(hours) + " hours)";
   if (hours < 24) {
     return apiError(ErrorType::kInvalidArgument, "Minimum allowed retention period is 24 hours. " +

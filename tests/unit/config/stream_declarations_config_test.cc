@@ -1,5 +1,6 @@
 // `streams.create`: the streams a config declares (names as Kinesis's StreamName, shards within
-// the shard limit, retention 24..8760 h), every error with its JSON path.
+// the shard limit, retention 24..8760 h), and `streams.adopt`: existing topics exposed as streams;
+// every error with its JSON path.
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,47 @@ TEST(StreamDeclarationsConfigTest, TheShardLimitIsTheConfiguredOne) {
                        {}, errors);
   ASSERT_TRUE(c) << (errors.errors.empty() ? "" : errors.errors[0]);
   EXPECT_EQ(c->streams.create[0].shards, 600);
+}
+
+TEST(StreamAdoptionsConfigTest, ReadsAdoptionsNameDefaultingToTheTopic) {
+  ConfigErrors errors;
+  auto c = parseConfig(R"({"streams":{"adopt":[
+                             {"topic":"orders.v1"},
+                             {"topic":"payments","name":"payments-stream","partitioner":"kafka"}]}})",
+                       {}, errors);
+  ASSERT_TRUE(c) << (errors.errors.empty() ? "" : errors.errors[0]);
+  ASSERT_EQ(c->streams.adopt.size(), 2u);
+  EXPECT_EQ(c->streams.adopt[0].name, "orders.v1");
+  EXPECT_EQ(c->streams.adopt[0].topic, "orders.v1");
+  EXPECT_FALSE(c->streams.adopt[0].kafkaPartitioner);
+  EXPECT_EQ(c->streams.adopt[1].name, "payments-stream");
+  EXPECT_TRUE(c->streams.adopt[1].kafkaPartitioner);
+}
+
+TEST(StreamAdoptionsConfigTest, ReportsEachErrorWithItsPath) {
+  const std::string longTopic(200, 't');
+  const auto errors = errorsOf(R"({"streams":{"create":[{"name":"taken","shards":1}],"adopt":[
+                                    {"name":"x"},
+                                    {"topic":"bad topic"},
+                                    {"topic":")" +
+                               longTopic + R"("},
+                                    {"topic":"t1","name":"taken"},
+                                    {"topic":"t2","partitioner":"murmur"},
+                                    {"topic":"t3","name":"t2"}]}})");
+  auto has = [&](const std::string& e) {
+    return std::find(errors.begin(), errors.end(), e) != errors.end();
+  };
+  EXPECT_EQ(errors.size(), 6u);
+  EXPECT_TRUE(has("$.streams.adopt[0].topic: is required"));
+  EXPECT_TRUE(
+      has("$.streams.adopt[1].topic: may contain only ASCII letters, digits, '.', '_' "
+          "and '-'"));
+  EXPECT_TRUE(
+      has("$.streams.adopt[2].name: is required: the topic's name is no stream name "
+          "(must be 1 to 128 characters)"));
+  EXPECT_TRUE(has("$.streams.adopt[3].name: \"taken\" is declared twice (in create or adopt)"));
+  EXPECT_TRUE(has("$.streams.adopt[4].partitioner: must be \"kinesis\" or \"kafka\""));
+  EXPECT_TRUE(has("$.streams.adopt[5].name: \"t2\" is declared twice (in create or adopt)"));
 }
 
 }  // namespace

@@ -90,6 +90,23 @@ TEST(StreamMetaTest, CatalogJsonRoundTrips) {
   EXPECT_EQ(back->openShardCount(), 2);
   EXPECT_EQ(back->tags, m.tags);
   EXPECT_EQ(back->consumers, m.consumers);
+  EXPECT_FALSE(back->adopted);
+  EXPECT_FALSE(back->kafkaPartitioner);
+  EXPECT_FALSE(toCatalogJson(m).contains("adopted"));  // ordinary records stay as they were
+}
+
+TEST(StreamMetaTest, AdoptedTopicsRoundTrip) {
+  StreamMeta m;
+  m.name = "orders";
+  m.topic = "orders.v1";
+  m.shards = initialShards(2, 1);
+  m.adopted = true;
+  m.kafkaPartitioner = true;
+  auto back = fromCatalogJson(toCatalogJson(m));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->adopted);
+  EXPECT_TRUE(back->kafkaPartitioner);
+  EXPECT_EQ(back->topic, "orders.v1");
 }
 
 TEST(StreamMetaTest, RejectsForeignDocuments) {
