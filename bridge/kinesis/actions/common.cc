@@ -72,6 +72,20 @@ ApiResult<StreamMeta> loadStream(const std::string& name, Services& services) {
   return std::move(*meta);
 }
 
+ApiStatus checkOnDemandStreamLimit(const Services& services) {
+  const auto& config = *services.config;
+  int onDemandStreams = 0;
+  for (const auto& s : services.catalog->list()) {
+    onDemandStreams += s.mode == streams::StreamMode::kOnDemand ? 1 : 0;
+  }
+  if (onDemandStreams + 1 <= config.streams.onDemandStreamLimit) return {};
+  return apiError(ErrorType::kLimitExceeded,
+                  "This request would exceed the on-demand stream limit for the account " +
+                      config.kinesis.accountId + " in " + config.kinesis.region +
+                      ". Current on-demand stream count: " + std::to_string(onDemandStreams) +
+                      ". Limit: " + std::to_string(config.streams.onDemandStreamLimit) + ".");
+}
+
 ApiStatus refuseAdopted(const StreamMeta& meta, const Services& services, const std::string& what) {
   if (!meta.adopted) return {};
   return apiError(ErrorType::kResourceInUse,

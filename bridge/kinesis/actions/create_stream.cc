@@ -65,17 +65,9 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
   // 64-bit: ShardCount may be as large as 2^31 - 1. The shard limit (at most 100,000 by config)
   // also keeps every shard index within a sequence number's 20-bit shard field.
   std::int64_t openShards = 0;
-  int onDemandStreams = 0;
-  for (const auto& s : services.catalog->list()) {
-    openShards += s.openShardCount();
-    onDemandStreams += s.mode == streams::StreamMode::kOnDemand ? 1 : 0;
-  }
-  if (onDemand && onDemandStreams + 1 > config.streams.onDemandStreamLimit) {
-    return apiError(ErrorType::kLimitExceeded,
-                    "This request would exceed the on-demand stream limit for the account " +
-                        config.kinesis.accountId + " in " + config.kinesis.region +
-                        ". Current on-demand stream count: " + std::to_string(onDemandStreams) +
-                        ". Limit: " + std::to_string(config.streams.onDemandStreamLimit) + ".");
+  for (const auto& s : services.catalog->list()) openShards += s.openShardCount();
+  if (onDemand) {
+    if (auto ok = checkOnDemandStreamLimit(services); !ok) return fail(ok.error());
   }
   if (openShards + shardCount > std::int64_t{config.streams.shardLimit}) {
     return apiError(

@@ -12,7 +12,6 @@ namespace kbridge::kinesis::actions {
 namespace {
 
 ApiResult<Json> updateStreamMode(const Json& input, WireFormat, Services& services) {
-  const auto& config = *services.config;
   auto name = streamNameOf(input, services);
   if (!name) return fail(name.error());
   const bool onDemand = input.at("StreamModeDetails").at("StreamMode") == "ON_DEMAND";
@@ -23,17 +22,7 @@ ApiResult<Json> updateStreamMode(const Json& input, WireFormat, Services& servic
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
   if (meta->mode == mode) return noOutput();
   if (onDemand) {
-    int onDemandStreams = 0;
-    for (const auto& s : services.catalog->list()) {
-      onDemandStreams += s.mode == streams::StreamMode::kOnDemand ? 1 : 0;
-    }
-    if (onDemandStreams + 1 > config.streams.onDemandStreamLimit) {
-      return apiError(ErrorType::kLimitExceeded,
-                      "This request would exceed the on-demand stream limit for the account " +
-                          config.kinesis.accountId + " in " + config.kinesis.region +
-                          ". Current on-demand stream count: " + std::to_string(onDemandStreams) +
-                          ". Limit: " + std::to_string(config.streams.onDemandStreamLimit) + ".");
-    }
+    if (auto ok = checkOnDemandStreamLimit(services); !ok) return fail(ok.error());
   }
   meta->mode = mode;
   if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));
