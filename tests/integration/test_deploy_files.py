@@ -256,7 +256,7 @@ def test_promtool_unit_tests_every_alert_both_ways():
     names = {rule["alert"] for rule in alert_rules()}
     expected = {"KbridgeDown", "KbridgeHandlerErrors", "KbridgeDeadLetterRecords",
                 "KbridgeIteratorAgeHigh", "KbridgeLagSecondsHigh", "KbridgeLagStatusErr",
-                "KbridgeProducerQueueNearFull"}
+                "KbridgeProducerQueueNearFull", "KbridgeConnectionsRefused"}
     assert expected <= names, names
     assert names - fires == set(), f"alerts never tested firing: {names - fires}"
     assert names - quiet == set(), f"alerts never tested quiet: {names - quiet}"
