@@ -408,7 +408,7 @@ bool MappingWorker::sendFailureRecord(const Shard& shard, const PipelineTask& ta
                     mapping_.name, onFailure->stream, task.records.size());
       return false;
     }
-    auto shardIndex = streams::shardForHashKey(*stream, streams::partitionKeyHash(out.key));
+    auto shardIndex = streams::shardForPartitionKey(*stream, out.key);
     if (!shardIndex) return false;
     out.topic = stream->topic;
     out.partition = static_cast<std::int32_t>(*shardIndex);

@@ -306,7 +306,7 @@ RunResult SourceRunner::run(Source& s) {
       firstError = "partition key must be 1 to 256 bytes: \"" + key + "\"";
     } else if (value.size() > kMaxDataBytes) {
       firstError = "record of " + std::to_string(value.size()) + " bytes exceeds 1 MiB";
-    } else if (!(shard = streams::shardForHashKey(*stream, streams::partitionKeyHash(key)))) {
+    } else if (!(shard = streams::shardForPartitionKey(*stream, key))) {
       firstError = "no open shard of stream " + stream->name + " covers the key \"" + key + "\"";
     }
     if (!shard) {

@@ -26,6 +26,13 @@ std::optional<std::uint32_t> shardForHashKey(const StreamMeta& stream, uint128 h
   return std::nullopt;
 }
 
+std::optional<std::uint32_t> shardForPartitionKey(const StreamMeta& stream, std::string_view key) {
+  if (stream.kafkaPartitioner && !stream.shards.empty()) {
+    return kafkaPartitionFor(key, static_cast<std::uint32_t>(stream.shards.size()));
+  }
+  return shardForHashKey(stream, partitionKeyHash(key));
+}
+
 std::int32_t kafkaMurmur2(std::string_view key) {
   // Java's int arithmetic: 32-bit, wrapping; >>> is a logical shift.
   constexpr std::uint32_t kSeed = 0x9747b28c;

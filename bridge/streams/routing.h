@@ -18,6 +18,11 @@ uint128 partitionKeyHash(std::string_view partitionKey);
 // streams kbridge created).
 std::optional<std::uint32_t> shardForHashKey(const StreamMeta& stream, uint128 hashKey);
 
+// The shard of a record with partition key `key` and no ExplicitHashKey: the MD5 hash-key range,
+// or for an adopted topic with the kafka partitioner the partition Kafka's default partitioner
+// picks. nullopt only if the stream has a gap in its ranges.
+std::optional<std::uint32_t> shardForPartitionKey(const StreamMeta& stream, std::string_view key);
+
 // Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2): the hash its default partitioner,
 // and librdkafka's "murmur2_random", give a key.
 std::int32_t kafkaMurmur2(std::string_view key);

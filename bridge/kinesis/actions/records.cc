@@ -48,15 +48,11 @@ ApiResult<std::uint32_t> routeRecord(const streams::StreamMeta& stream,
               *explicitHashKey);
     }
     hashKey = *parsed;
-  } else if (stream.kafkaPartitioner && !stream.shards.empty()) {
-    // An adopted topic routed as Kafka's default partitioner does (its shards are its partitions).
-    return streams::kafkaPartitionFor(partitionKey,
-                                      static_cast<std::uint32_t>(stream.shards.size()));
-  } else {
-    hashKey = streams::partitionKeyHash(partitionKey);
   }
-  auto shard = streams::shardForHashKey(stream, hashKey);
+  auto shard = explicitHashKey ? streams::shardForHashKey(stream, hashKey)
+                               : streams::shardForPartitionKey(stream, partitionKey);
   if (!shard) {
+    if (!explicitHashKey) hashKey = streams::partitionKeyHash(partitionKey);
     return apiError(ErrorType::kInternalFailure, "No open shard of stream " + stream.name +
                                                      " covers hash key " +
                                                      streams::toDecimal(hashKey) + ".");

@@ -23,5 +23,17 @@ TEST(KafkaMurmur2, PartitionIsThePositiveHashModuloTheCount) {
   }
 }
 
+TEST(ShardForPartitionKey, Md5RangesUnlessTheStreamUsesKafkasPartitioner) {
+  StreamMeta stream;
+  stream.shards = initialShards(7, 1);
+  for (std::string_view key : {"21", "foobar", "abc", "customer-1"}) {
+    EXPECT_EQ(shardForPartitionKey(stream, key), shardForHashKey(stream, partitionKeyHash(key)));
+  }
+  stream.kafkaPartitioner = true;
+  for (std::string_view key : {"21", "foobar", "abc", "customer-1"}) {
+    EXPECT_EQ(shardForPartitionKey(stream, key), kafkaPartitionFor(key, 7)) << key;
+  }
+}
+
 }  // namespace
 }  // namespace kbridge::streams
