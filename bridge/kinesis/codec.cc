@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace kbridge::kinesis {
 
 namespace {
@@ -30,42 +32,6 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
         std::tolower(static_cast<unsigned char>(b[i])))
       return false;
-  }
-  return true;
-}
-
-// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. nlohmann checks this
-// for JSON text but not for CBOR text strings.
-bool validUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned lead = p[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned low = 0x80, high = 0xbf;  // the range of the second byte
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      if (lead == 0xe0) low = 0xa0;   // overlong
-      if (lead == 0xed) high = 0x9f;  // surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      if (lead == 0xf0) low = 0x90;   // overlong
-      if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (n - i < length || p[i + 1] < low || p[i + 1] > high) return false;
-    for (std::size_t k = 2; k < length; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) return false;
-    }
-    i += length;
   }
   return true;
 }
@@ -184,7 +150,7 @@ bool scanCbor(std::string_view body, std::string* rewritten, bool* changed) {
         } else {
           if (body.size() - pos < arg) return finish();
           // The chunks of an indefinite text string are text strings, each valid on its own.
-          if (major == 3 && !validUtf8(body.substr(pos, static_cast<std::size_t>(arg)))) {
+          if (major == 3 && !utf8::isValid(body.substr(pos, static_cast<std::size_t>(arg)))) {
             return false;
           }
           pos += static_cast<std::size_t>(arg);

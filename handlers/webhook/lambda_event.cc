@@ -4,27 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "common/utf8.h"
 #include "kinesis/codec.h"
 
 namespace kbridge::handlers {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at p[0] (Unicode 15, table 3-7), or 0.
-std::size_t sequenceLength(const unsigned char* p, std::size_t n) {
-  const unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return i < n && p[i] >= lo && p[i] <= hi;
-  };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
 
 // The body of a JSON string literal, without the quotes.
 void appendJsonChars(std::string& out, std::string_view text) {
@@ -41,7 +25,7 @@ void appendJsonChars(std::string& out, std::string_view text) {
     if (i == n) break;
     const unsigned char c = p[i];
     if (c >= 0x80) {
-      const std::size_t len = sequenceLength(p + i, n - i);
+      const std::size_t len = utf8::sequenceLength(p + i, n - i);
       if (len == 0) {
         out += "\xEF\xBF\xBD";  // U+FFFD
         i += 1;
@@ -99,22 +83,11 @@ void appendJsonString(std::string& out, std::string_view text) {
 
 std::size_t utf8SequenceLength(std::string_view text) {
   if (text.empty()) return 0;
-  return sequenceLength(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return utf8::sequenceLength(reinterpret_cast<const unsigned char*>(text.data()), text.size());
 }
 
 bool isValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  for (std::size_t i = 0; i < n;) {
-    if (p[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t len = sequenceLength(p + i, n - i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
+  return utf8::isValid(text);
 }
 
 std::string_view utf8Prefix(std::string_view text, std::size_t maxBytes) {
