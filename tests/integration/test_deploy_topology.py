@@ -38,6 +38,7 @@ import pytest
 from kbridge_harness import http_get, unique_name, wait_for
 from kinesis_checks import call, get_records, shard_iterator
 from mapping_checks import create_topic, group_of, mapping, put_all, wait_started
+from metrics_checks import fetch_metrics, metric_types, scrape
 from test_deploy_files import (COMPOSE, PROMETHEUS_DIR, alert_rules, dashboard_exprs, family_of,
                                grafana_to_promql, load_yaml, metric_names)
 
@@ -130,33 +131,16 @@ def prometheus_config(targets: list[str]) -> dict:
 
 # --- /metrics -------------------------------------------------------------------------------------
 
-SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{.*\})? \S+$")
-
-
 def exposition(instance) -> tuple[set[str], dict[str, str]]:
     """(sample names with at least one sample, {family: type}) of an instance's GET /metrics."""
-    status, text = http_get(f"{instance.admin_endpoint}/metrics")
-    assert status == 200, text
-    samples, types = set(), {}
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ", 3)
-            types[name] = kind
-        elif line and not line.startswith("#"):
-            m = SAMPLE.match(line)
-            assert m, line
-            samples.add(m.group(1))
-    return samples, types
+    _, text, samples = fetch_metrics(instance)
+    return {name for name, _ in samples}, metric_types(text)
 
 
 def counter(instance, name: str, **labels) -> float:
-    status, text = http_get(f"{instance.admin_endpoint}/metrics")
-    assert status == 200
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+    """The sum of `name`'s samples whose labels include `labels`."""
+    want = set(labels.items())
+    return sum(v for (n, ls), v in scrape(instance).items() if n == name and want <= set(ls))
 
 
 def replica_config(bootstrap: str, stream: str, workdir: pathlib.Path) -> tuple[dict, dict]:

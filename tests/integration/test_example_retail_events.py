@@ -20,9 +20,10 @@ import urllib.parse
 
 import pytest
 
-from example_checks import example_copy, load_example, metric, scrape, start
+from example_checks import example_copy, load_example, start
 from kbridge_harness import DUMMY_CREDENTIALS, kafka_topic, require_env, wait_for
 from mapping_checks import stream_values
+from metrics_checks import metric, scrape
 
 TEST_EVENT = ('{"userId":"test-user-123","eventType":"purchase","productId":"P0001",'
               '"timestamp":1640995200000}')

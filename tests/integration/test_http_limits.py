@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from example_checks import metric, scrape
 from kbridge_harness import raw_call, wait_for
 from kinesis_checks import kafka_partition_records
+from metrics_checks import metric, scrape
 
 HEADER_TIMEOUT_S = 2
 IDLE_TIMEOUT_S = 2

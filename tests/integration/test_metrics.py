@@ -10,52 +10,15 @@
 """
 import base64
 import json
-import re
 import shutil
 import subprocess
 
 from kbridge_harness import http_get, unique_name, wait_for
 from kinesis_checks import call, put_ok, shard_iterator
 from mapping_checks import mapping, serving
+from metrics_checks import fetch_metrics, value
 
 SOURCES = ("web", "mobile", "iot")
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-
-
-def scrape(instance):
-    """GET /metrics: (content type, text, {(name, frozenset(labels)): value})."""
-    import http.client
-    import urllib.parse
-    parts = urllib.parse.urlsplit(instance.admin_endpoint)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        conn.request("GET", "/metrics")
-        response = conn.getresponse()
-        text = response.read().decode()
-        assert response.status == 200, text
-        content_type = response.getheader("Content-Type")
-    finally:
-        conn.close()
-    samples = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = SAMPLE.match(line)
-        assert m, f"not a sample line: {line!r}"
-        labels = frozenset(LABEL.findall(m.group(3) or ""))
-        samples[(m.group(1), labels)] = float(m.group(4))
-    return content_type, text, samples
-
-
-def value(samples, name, **labels):
-    """The sample of `name` whose labels include `labels` (exactly one must match)."""
-    want = set(labels.items())
-    found = [v for (n, ls), v in samples.items() if n == name and want <= set(ls)]
-    assert len(found) == 1, (name, labels, found)
-    return found[0]
-
-
 def promtool_check(text):
     promtool = shutil.which("promtool")
     if not promtool:
@@ -78,7 +41,7 @@ def workload(n=10_000):
 
 
 def test_metrics_endpoint_serves_the_text_format(kbridge):
-    content_type, text, samples = scrape(kbridge)
+    content_type, text, samples = fetch_metrics(kbridge)
     assert content_type == "text/plain; version=0.0.4; charset=utf-8"
     assert "# TYPE kbridge_producer_queue_records gauge" in text
     assert value(samples, "kbridge_producer_queue_records") >= 0
@@ -90,7 +53,7 @@ def test_metrics_endpoint_serves_the_text_format(kbridge):
 def test_api_and_shard_metrics_after_puts_and_gets(kbridge, new_stream):
     stream = new_stream(shards=2, prefix="metrics-api")
     records = [(f"k{i}", b"d" * (i % 13 + 1)) for i in range(300)]
-    _, _, before = scrape(kbridge)
+    _, _, before = fetch_metrics(kbridge)
     answers = put_ok(kbridge, stream, records[:200])
     for key, data in records[200:]:
         status, body = call(kbridge, "PutRecord", {"StreamName": stream, "PartitionKey": key,
@@ -120,7 +83,7 @@ def test_api_and_shard_metrics_after_puts_and_gets(kbridge, new_stream):
         read[shard] = (got_count, got_bytes)
     assert read == per_shard
 
-    _, text, after = scrape(kbridge)
+    _, text, after = fetch_metrics(kbridge)
 
     def delta(name, **labels):
         want = set(labels.items())
@@ -157,12 +120,12 @@ def test_metrics_handler_counts_exactly(kbridge, kbridge_factory, new_stream, tm
     total = len(records)
     with serving(kbridge_factory, [config]) as instance:
         def processed():
-            _, _, s = scrape(instance)
+            _, _, s = fetch_metrics(instance)
             found = [v for (n, ls), v in s.items()
                      if n == "kbridge_stream_records_processed_total" and ("stream", stream) in ls]
             return found and found[0] == total and s
         samples = wait_for(processed, timeout=60, what=f"{total} records processed")
-        _, text, samples = scrape(instance)
+        _, text, samples = fetch_metrics(instance)
         promtool_check(text)
 
         dims = {"stream": stream, "environment": "test"}

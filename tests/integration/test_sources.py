@@ -26,9 +26,9 @@ import urllib.request
 
 import pytest
 
-from example_checks import scrape
 from kbridge_harness import expected_hash_ranges, unique_name, wait_for
 from kinesis_checks import call, read_records, routed_shard, shard_iterator
+from metrics_checks import scrape
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 KEY = re.compile(r"^partition-(\d{13})-[0-9a-z]{8}$")

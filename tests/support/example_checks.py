@@ -13,14 +13,10 @@ import gzip
 import json
 import pathlib
 import re
-import urllib.request
 import uuid
 from typing import Any, Callable
 
 from kbridge_harness import KbridgeProcess, require_env
-
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 # JSON paths (with [*] for any index) a test copy may change; see example_copy().
 TEST_CHANGES = [
@@ -133,27 +129,6 @@ def start(factory, cfg: dict[str, Any], name: str) -> KbridgeProcess:
     instance = KbridgeProcess(factory.workdir, name, cfg)
     factory.instances.append(instance)
     return instance.start()
-
-
-def scrape(instance: KbridgeProcess) -> dict[tuple[str, frozenset], float]:
-    """{(name, frozenset(labels)): value} of GET /metrics on the admin listener."""
-    with urllib.request.urlopen(instance.admin_endpoint + "/metrics", timeout=10) as response:
-        text = response.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            m = SAMPLE.match(line)
-            assert m, line
-            samples[(m.group(1), frozenset(LABEL.findall(m.group(3) or "")))] = float(m.group(4))
-    return samples
-
-
-def metric(samples, name: str, **labels) -> float | None:
-    """The one sample of `name` whose labels include `labels`; None when there is none."""
-    want = set(labels.items())
-    found = [v for (n, ls), v in samples.items() if n == name and want <= set(ls)]
-    assert len(found) <= 1, (name, labels, found)
-    return found[0] if found else None
 
 
 def archived_objects(root: pathlib.Path) -> list[pathlib.Path]:
