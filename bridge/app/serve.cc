@@ -62,21 +62,43 @@ void setUpLogging(const config::LogConfig& log) {
   }
 }
 
-// Blocks SIGINT and SIGTERM in every thread started after this call; waitForSignal takes them.
-sigset_t blockStopSignals() {
+// Blocks SIGINT, SIGTERM (stop) and SIGHUP (reload the TLS files) in every thread started after
+// this call; signalWithin takes them.
+sigset_t blockSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
-// Waits for a stop signal for up to `timeout`; true when one arrived.
-bool signalWithin(const sigset_t& set, std::chrono::milliseconds timeout) {
+// Waits up to `timeout` for one of the signals; the signal, or 0 when none arrived.
+int signalWithin(const sigset_t& set, std::chrono::milliseconds timeout) {
   timespec ts{static_cast<time_t>(timeout.count() / 1000),
               static_cast<long>((timeout.count() % 1000) * 1'000'000)};
-  return sigtimedwait(&set, nullptr, &ts) > 0;
+  const int signo = sigtimedwait(&set, nullptr, &ts);
+  return signo > 0 ? signo : 0;
+}
+
+bool isStop(int signo) {
+  return signo == SIGINT || signo == SIGTERM;
+}
+
+// SIGHUP: every TLS listener reads its certificate and key files again (a renewed certificate
+// takes effect without a restart); a listener whose files are broken keeps the ones it has.
+void reloadTls(std::initializer_list<http::Listener*> listeners) {
+  for (auto* listener : listeners) {
+    if (!listener || !listener->tls()) continue;
+    try {
+      listener->reloadTls();
+      spdlog::info("TLS certificate and key reloaded for port {}", listener->port());
+    } catch (const std::exception& e) {
+      spdlog::error("TLS reload for port {} failed, the previous certificate stays: {}",
+                    listener->port(), e.what());
+    }
+  }
 }
 
 // Destroys `owned` on a helper thread and waits up to `timeout`; false when it did not finish
@@ -117,7 +139,7 @@ http::ListenerOptions listenerOptions(const config::Endpoint& listen,
 }  // namespace
 
 int serve(const std::string& configPath, const Plugins& plugins) {
-  const sigset_t stopSignals = blockStopSignals();
+  const sigset_t signals = blockSignals();
   config::ConfigErrors errors;
   auto config = config::loadConfig(configPath, errors, plugins.validateMapping);
   if (!config) {
@@ -146,7 +168,7 @@ int serve(const std::string& configPath, const Plugins& plugins) {
       if (started) break;
       catalog.stop();
       spdlog::warn("cannot load the catalog from Kafka ({}); retrying", started.error().message);
-      if (signalWithin(stopSignals, std::chrono::seconds(2))) return 0;
+      if (isStop(signalWithin(signals, std::chrono::seconds(2)))) return 0;
     }
 
     // Observability (DESIGN.md §8): the Kinesis API counts its requests and shard traffic through
@@ -304,7 +326,10 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     lag.start();
     sourceRunner.start();
 
-    while (!signalWithin(stopSignals, std::chrono::seconds(3600))) {
+    for (;;) {
+      const int signo = signalWithin(signals, std::chrono::seconds(3600));
+      if (isStop(signo)) break;
+      if (signo == SIGHUP) reloadTls({&kinesisListener, adminListener.get()});
     }
     spdlog::info("kbridge stopping");
     ready = false;

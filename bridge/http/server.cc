@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -85,7 +86,7 @@ struct ListenerState {
   ListenerState(const ListenerOptions& o, Handler& h) : options(o), handler(h) {}
   const ListenerOptions options;
   Handler& handler;
-  std::optional<ssl::context> tls;
+  const bool tlsEnabled = options.tls.has_value();
   std::atomic<std::size_t> connections{0};
   std::atomic<std::int64_t> lastWarningMs{-1'000'000};
   std::atomic<std::uint64_t> rejected{0};
@@ -95,6 +96,17 @@ struct ListenerState {
   std::atomic<std::uint64_t> bodyTimeouts{0};
   std::atomic<std::uint64_t> writeTimeouts{0};
 
+  // The TLS context new connections get; reloadTls() replaces it, and a connection keeps the one
+  // it started with.
+  std::shared_ptr<ssl::context> currentTls() {
+    std::lock_guard lock(tlsMutex);
+    return tls;
+  }
+  void setTls(std::shared_ptr<ssl::context> context) {
+    std::lock_guard lock(tlsMutex);
+    tls = std::move(context);
+  }
+
   // At most one warning per 10 s per listener, so a flood cannot flood the log.
   bool warnNow() {
     const auto now =
@@ -103,6 +115,9 @@ struct ListenerState {
     auto last = lastWarningMs.load();
     return now - last >= 10'000 && lastWarningMs.compare_exchange_strong(last, now);
   }
+
+  std::mutex tlsMutex;  // guards tls
+  std::shared_ptr<ssl::context> tls;
 };
 
 std::string errorBody(const std::string& message) {
@@ -134,7 +149,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Session(tcp::socket socket, std::shared_ptr<ListenerState> state)
       : state_(std::move(state)),
         options_(state_->options),
-        stream_(makeStream(std::move(socket), *state_)),
+        tlsContext_(kTls ? state_->currentTls() : nullptr),
+        stream_(makeStream(std::move(socket), tlsContext_.get())),
         timer_(stream_.get_executor()) {}
   ~Session() { state_->connections.fetch_sub(1); }
 
@@ -151,10 +167,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::optional<Response> response;
   };
 
-  static Stream makeStream(tcp::socket socket, ListenerState& state) {
+  static Stream makeStream(tcp::socket socket, ssl::context* tls) {
     if constexpr (kTls) {
-      return Stream(std::move(socket), *state.tls);
+      return Stream(std::move(socket), *tls);
     } else {
+      (void)tls;
       return socket;
     }
   }
@@ -493,6 +510,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   const std::shared_ptr<ListenerState> state_;
   const ListenerOptions& options_;
+  const std::shared_ptr<ssl::context> tlsContext_;  // TLS: the context stream_ was made with
   Stream stream_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
@@ -570,6 +588,12 @@ void configureTls(ssl::context& context, const TlsOptions& tls) {
   }
 }
 
+std::shared_ptr<ssl::context> makeTlsContext(const TlsOptions& tls) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  configureTls(*context, tls);
+  return context;
+}
+
 }  // namespace
 
 struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
@@ -616,7 +640,7 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
     ++s.accepted;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    if (s.tls) {
+    if (s.tlsEnabled) {
       std::make_shared<Session<ssl::stream<tcp::socket>>>(std::move(socket), state)->start();
     } else {
       std::make_shared<Session<tcp::socket>>(std::move(socket), state)->start();
@@ -632,10 +656,7 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
 Listener::Listener(IoRuntime& runtime, const ListenerOptions& options, Handler& handler) {
   if (options.maxPipelined == 0) throw std::invalid_argument("maxPipelined must be at least 1");
   auto state = std::make_shared<ListenerState>(options, handler);
-  if (options.tls) {
-    state->tls.emplace(ssl::context::tls_server);
-    configureTls(*state->tls, *options.tls);
-  }
+  if (options.tls) state->setTls(makeTlsContext(*options.tls));
   impl_ = std::make_shared<Impl>(runtime.impl().io, std::move(state));
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
@@ -661,7 +682,13 @@ std::uint16_t Listener::port() const {
 }
 
 bool Listener::tls() const {
-  return impl_->state->tls.has_value();
+  return impl_->state->tlsEnabled;
+}
+
+void Listener::reloadTls() {
+  const ListenerState& s = *impl_->state;
+  if (!s.tlsEnabled) return;
+  impl_->state->setTls(makeTlsContext(*s.options.tls));
 }
 
 std::size_t Listener::openConnections() const {

@@ -90,7 +90,11 @@ class Listener {
   ~Listener();
   std::uint16_t port() const;  // the bound port (useful with port 0)
   bool tls() const;            // whether it speaks HTTPS
-  void close();                // stops accepting; open connections finish what they have
+  // Reads the TLS certificate and key files again (a renewed certificate): new connections get
+  // them, open ones keep theirs. Throws std::runtime_error, and changes nothing, when the files
+  // are unreadable or do not match. Nothing to do without TLS.
+  void reloadTls();
+  void close();  // stops accepting; open connections finish what they have
   std::size_t openConnections() const;
   ListenerStats stats() const;
 

@@ -4,13 +4,16 @@ A throw-away CA and a server certificate for 127.0.0.1/localhost are made with t
 serves the Kinesis API and the admin listener with them (`kinesis.tls`, `admin.tls`). Checked: create-stream, put-record and get-records
 over https with --ca-bundle, the same with boto3 (verify=<ca>), that a client without the CA refuses
 the server, that plain HTTP on the TLS port fails cleanly while the process keeps serving, and that
-missing certificate files are reported at start-up by name.
+missing certificate files are reported at start-up by name; and that SIGHUP makes kbridge read renewed
+certificate files without a restart.
 """
 import base64
 import http.client
 import json
 import os
 import pathlib
+import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -30,10 +33,8 @@ def _openssl(*args: str, cwd: pathlib.Path) -> None:
     assert proc.returncode == 0, f"openssl {' '.join(args)}\n{proc.stderr}"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> dict[str, pathlib.Path]:
-    """A CA and a server certificate it signed, for IP 127.0.0.1 and DNS localhost."""
-    d = tmp_path_factory.mktemp("pki")
+def make_pki(d: pathlib.Path) -> dict[str, pathlib.Path]:
+    """A CA and a server certificate it signed, for IP 127.0.0.1 and DNS localhost, in `d`."""
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
              "-subj", "/CN=kbridge test CA",
@@ -52,6 +53,11 @@ def pki(tmp_path_factory) -> dict[str, pathlib.Path]:
              "-CAcreateserial", "-out", "server.pem", "-days", "2", "-sha256",
              "-extfile", "server.ext", cwd=d)
     return {"ca": d / "ca.pem", "cert": d / "server.pem", "key": d / "server.key", "dir": d}
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> dict[str, pathlib.Path]:
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +225,39 @@ def test_config_check_requires_both_files(tmp_path):
     output = proc.stdout + proc.stderr
     assert "$.kinesis.tls.key_file: is required" in output
     assert "$.admin.tls.cert_file: must not be empty" in output
+
+
+def test_sighup_reloads_renewed_certificate_files(kbridge_factory, pki, tmp_path_factory):
+    """A renewed certificate takes effect on SIGHUP (sent by PID), without a restart: new
+    connections get it, and a client that trusts only the old CA is refused from then on."""
+    live = tmp_path_factory.mktemp("live-tls")
+    cert, key = live / "server.pem", live / "server.key"
+    shutil.copy(pki["cert"], cert)
+    shutil.copy(pki["key"], key)
+    instance = kbridge_factory.start(
+        {"kinesis": {"tls": {"cert_file": str(cert), "key_file": str(key)}}}, name="kbridge-reload")
+    renewed = make_pki(tmp_path_factory.mktemp("pki-renewed"))
+    assert _tls_list_streams(instance.endpoint, pki["ca"]) == 200
+    with pytest.raises(ssl.SSLError):
+        _tls_list_streams(instance.endpoint, renewed["ca"])
+
+    shutil.copy(renewed["cert"], cert)
+    shutil.copy(renewed["key"], key)
+    instance.proc.send_signal(signal.SIGHUP)
+
+    def serves_renewed() -> bool:
+        try:
+            return _tls_list_streams(instance.endpoint, renewed["ca"]) == 200
+        except ssl.SSLError:
+            return False
+
+    wait_for(serves_renewed, timeout=10, interval=0.1, what="the renewed certificate served")
+    with pytest.raises(ssl.SSLError):
+        _tls_list_streams(instance.endpoint, pki["ca"])
+    client = boto3.client(
+        "kinesis", endpoint_url=instance.endpoint, region_name=REGION,
+        aws_access_key_id="test", aws_secret_access_key="test", verify=str(renewed["ca"]),
+        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30))
+    assert "StreamNames" in client.list_streams()
+    assert instance.proc.poll() is None
+    assert "TLS certificate and key reloaded" in instance.log_path.read_text()

@@ -732,5 +732,60 @@ TEST(HttpServerTls, MissingOrMismatchedFilesFailAtStartWithTheirNames) {
   expectError({files.certFile(), other.keyFile()}, "does not match the certificate");
 }
 
+TEST(HttpServerTls, ReloadServesRenewedFilesToNewConnectionsAndKeepsOpenOnes) {
+  TlsFiles served;   // the paths the listener reads
+  TlsFiles renewed;  // another key and certificate, copied over them below
+  Server server(tlsOptions(served));
+  ClientContext trustsOld(served), trustsNew(renewed);
+  Client open(server.port(), trustsOld.ctx);
+  ASSERT_TRUE(open.handshakeOk());
+
+  namespace fs = std::filesystem;
+  fs::copy_file(renewed.certFile(), served.certFile(), fs::copy_options::overwrite_existing);
+  fs::copy_file(renewed.keyFile(), served.keyFile(), fs::copy_options::overwrite_existing);
+  {
+    Client notYet(server.port(), trustsNew.ctx);  // files changed, not reloaded: the old ones
+    EXPECT_FALSE(notYet.handshakeOk());
+    ERR_clear_error();
+  }
+  server.listener().reloadTls();
+  {
+    Client fresh(server.port(), trustsNew.ctx);
+    ASSERT_TRUE(fresh.handshakeOk());
+    ASSERT_TRUE(fresh.send(post("new")));
+    EXPECT_EQ(fresh.read()->body, "POST / new");
+    Client stale(server.port(), trustsOld.ctx);
+    EXPECT_FALSE(stale.handshakeOk());
+    ERR_clear_error();
+  }
+  ASSERT_TRUE(open.send(post("still")));  // the connection made before keeps its session
+  EXPECT_EQ(open.read()->body, "POST / still");
+
+  // Broken files: the reload fails with their names and the listener keeps what it has.
+  {
+    std::FILE* f = std::fopen(served.keyFile().c_str(), "w");
+    std::fputs("not a key\n", f);
+    std::fclose(f);
+  }
+  try {
+    server.listener().reloadTls();
+    ADD_FAILURE() << "no error for a broken key file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(served.keyFile()), std::string::npos) << e.what();
+  }
+  Client after(server.port(), trustsNew.ctx);
+  ASSERT_TRUE(after.handshakeOk());
+  ASSERT_TRUE(after.send(post("kept")));
+  EXPECT_EQ(after.read()->body, "POST / kept");
+}
+
+TEST(HttpServer, ReloadTlsWithoutTlsDoesNothing) {
+  Server server(small());
+  server.listener().reloadTls();
+  Client client(server.port());
+  ASSERT_TRUE(client.send(post("plain")));
+  EXPECT_EQ(client.read()->body, "POST / plain");
+}
+
 }  // namespace
 }  // namespace kbridge::http
