@@ -19,9 +19,10 @@ import pathlib
 import urllib.parse
 
 from example_checks import (archived_objects, archived_records, example_copy, examples_dir,
-                            load_example, metric, scrape, start)
+                            load_example, start)
 from kbridge_harness import kafka_topic, wait_for
 from mapping_checks import group_of, wait_started
+from metrics_checks import metric, scrape
 
 CORS = {
     "access-control-allow-origin": "*",
