@@ -16,11 +16,7 @@ StreamOfTopic streamOfTopicIn(const streams::Catalog& catalog, std::string topic
       std::string name = topic.substr(prefix.size());
       if (auto meta = catalog.find(name); meta && meta->topic == topic) return name;
     }
-    // A topic adopted under another name (streams.adopt).
-    for (const auto& meta : catalog.list()) {
-      if (meta.topic == topic) return meta.name;
-    }
-    return {};
+    return catalog.streamOfTopic(topic);  // a topic adopted under another name (streams.adopt)
   };
 }
 

@@ -71,6 +71,14 @@ std::vector<StreamMeta> Catalog::list() const {
   return out;
 }
 
+std::optional<std::string> Catalog::streamOfTopic(const std::string& topic) const {
+  std::shared_lock lock(mapMutex_);
+  for (const auto& [name, meta] : streams_) {
+    if (meta.topic == topic) return name;
+  }
+  return std::nullopt;
+}
+
 KafkaStatus Catalog::sync() {
   auto end = log_->endOffset();
   if (!end) return fail(end.error());

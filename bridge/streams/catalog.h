@@ -39,6 +39,9 @@ class Catalog {
   std::optional<StreamMeta> find(const std::string& name) const;
   // All streams, ordered by name.
   std::vector<StreamMeta> list() const;
+  // The name of the stream whose topic is `topic` (an adopted topic's name may differ from its
+  // stream's); copies nothing else.
+  std::optional<std::string> streamOfTopic(const std::string& topic) const;
 
   // Waits until everything appended to the log before the call has been applied here.
   kafka::KafkaStatus sync();

@@ -135,5 +135,25 @@ TEST_F(ApiAndTrafficMetricsTest, FailedPutsAndTopicsOfNoStreamAreNotCounted) {
   EXPECT_EQ(registry_.render().find("dlq-topic"), std::string::npos);
 }
 
+TEST_F(ApiAndTrafficMetricsTest, AnAdoptedTopicCountsForItsStream) {
+  streams::StreamMeta adopted;
+  adopted.name = "orders";
+  adopted.topic = "orders.v1";  // not "kinesis." + its name
+  adopted.shards = streams::initialShards(2, 1);
+  adopted.adopted = true;
+  ASSERT_TRUE(catalog_->put(adopted));
+  std::vector<kafka::OutgoingRecord> records(1);
+  records[0].topic = "orders.v1";
+  records[0].partition = 1;
+  records[0].value = "abc";
+  producer_->produce(std::move(records), [](std::vector<kafka::DeliveryResult>) {});
+  EXPECT_EQ(metricValue(registry_, "kbridge_shard_incoming_records_total",
+                        {{"stream", "orders"}, {"shard", "shardId-000000000001"}}),
+            1.0);
+  EXPECT_EQ(metricValue(registry_, "kbridge_shard_incoming_bytes_total",
+                        {{"stream", "orders"}, {"shard", "shardId-000000000001"}}),
+            3.0);
+}
+
 }  // namespace
 }  // namespace kbridge::ops
