@@ -72,10 +72,10 @@ ApiResult<StreamMeta> loadStream(const std::string& name, Services& services) {
   return std::move(*meta);
 }
 
-ApiStatus checkOnDemandStreamLimit(const Services& services) {
-  const auto& config = *services.config;
+ApiStatus checkOnDemandStreamLimit(const std::vector<StreamMeta>& streams,
+                                   const config::Config& config) {
   int onDemandStreams = 0;
-  for (const auto& s : services.catalog->list()) {
+  for (const auto& s : streams) {
     onDemandStreams += s.mode == streams::StreamMode::kOnDemand ? 1 : 0;
   }
   if (onDemandStreams + 1 <= config.streams.onDemandStreamLimit) return {};

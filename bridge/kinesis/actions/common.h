@@ -24,9 +24,10 @@ ApiResult<streams::StreamMeta> loadStream(const std::string& name, Services& ser
 ApiStatus refuseAdopted(const streams::StreamMeta& meta, const Services& services,
                         const std::string& what);
 
-// LimitExceededException when one more ON_DEMAND stream would pass streams.on_demand_stream_limit
-// (Kinesis's wording); reads the catalog as it is (the caller synced it).
-ApiStatus checkOnDemandStreamLimit(const Services& services);
+// LimitExceededException when one more ON_DEMAND stream among `streams` (the catalog's list, which
+// the caller synced) would pass streams.on_demand_stream_limit (Kinesis's wording).
+ApiStatus checkOnDemandStreamLimit(const std::vector<streams::StreamMeta>& streams,
+                                   const config::Config& config);
 
 // ResourceInUseException unless the stream is ACTIVE.
 ApiStatus requireActive(const streams::StreamMeta& meta, const Services& services);

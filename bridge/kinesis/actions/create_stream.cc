@@ -65,9 +65,10 @@ ApiResult<Json> createStream(const Json& input, WireFormat, Services& services) 
   // 64-bit: ShardCount may be as large as 2^31 - 1. The shard limit (at most 100,000 by config)
   // also keeps every shard index within a sequence number's 20-bit shard field.
   std::int64_t openShards = 0;
-  for (const auto& s : services.catalog->list()) openShards += s.openShardCount();
+  const auto all = services.catalog->list();
+  for (const auto& s : all) openShards += s.openShardCount();
   if (onDemand) {
-    if (auto ok = checkOnDemandStreamLimit(services); !ok) return fail(ok.error());
+    if (auto ok = checkOnDemandStreamLimit(all, config); !ok) return fail(ok.error());
   }
   if (openShards + shardCount > std::int64_t{config.streams.shardLimit}) {
     return apiError(

@@ -22,7 +22,9 @@ ApiResult<Json> updateStreamMode(const Json& input, WireFormat, Services& servic
   if (auto active = requireActive(*meta, services); !active) return fail(active.error());
   if (meta->mode == mode) return noOutput();
   if (onDemand) {
-    if (auto ok = checkOnDemandStreamLimit(services); !ok) return fail(ok.error());
+    if (auto ok = checkOnDemandStreamLimit(services.catalog->list(), *services.config); !ok) {
+      return fail(ok.error());
+    }
   }
   meta->mode = mode;
   if (auto put = services.catalog->put(*meta); !put) return fail(toApiError(put.error()));
