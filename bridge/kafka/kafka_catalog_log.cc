@@ -98,9 +98,13 @@ class KafkaCatalogLog final : public CatalogLog {
     return future.get();
   }
 
+  // Asked through the producer's connection, not the reader's: a broker answers the requests of
+  // one connection in order, so a ListOffsets behind the reader's fetch long poll waited out its
+  // fetch.wait.max.ms (50 ms) — on every sync(), i.e. on every control-plane call and every
+  // GetShardIterator.
   KafkaResult<std::int64_t> endOffset() override {
     int64_t lo = 0, hi = 0;
-    if (auto e = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), 0, &lo, &hi,
+    if (auto e = rd_kafka_query_watermark_offsets(producer_.get(), topic_.c_str(), 0, &lo, &hi,
                                                   timeoutMs_)) {
       return fail(makeKafkaError(e, ""));
     }
