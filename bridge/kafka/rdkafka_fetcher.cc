@@ -3,6 +3,11 @@
 // cursor's position is served from the prefetch queue; any other offset costs one seek. Idle
 // cursors are stopped so their prefetch memory is released.
 //
+// ListOffsets queries (watermarks, offsets for times) go through a second handle that never
+// fetches: a broker answers one connection's requests in order, so on the fetching handle a query
+// waited behind a cursor's fetch long poll (up to fetch.wait.max.ms) — on every seek, every
+// GetShardIterator and every read that caught up with the known end.
+//
 // Watermarks: a sequential read (at the cursor's position) below the last known high watermark
 // needs no broker round trip — records are known to exist there, and the high watermark only
 // grows. The known marks come from the last ListOffsets query and from librdkafka's cached high
@@ -47,7 +52,12 @@ class RdKafkaFetcher final : public Fetcher {
                                      {"enable.auto.offset.store", "false"},
                                      {"auto.offset.reset", "earliest"},
                                      {"fetch.wait.max.ms", "10"},
-                                     {"queued.max.messages.kbytes", "16384"}}))) {}
+                                     {"queued.max.messages.kbytes", "16384"}}))),
+        queries_(makeRdKafkaClient(
+            RD_KAFKA_CONSUMER,
+            makeRdKafkaConf(config, {{"client.id", "kbridge-fetcher-queries"},
+                                     {"group.id", "kbridge-fetcher"},  // never joined or committed
+                                     {"enable.auto.commit", "false"}}))) {}
 
   ~RdKafkaFetcher() override {
     std::lock_guard lock(mutex_);
@@ -149,7 +159,7 @@ class RdKafkaFetcher final : public Fetcher {
 
   KafkaResult<std::int64_t> offsetForTime(const std::string& topic, std::int32_t partition,
                                           std::int64_t timestampMs) override {
-    return queryOffsetForTime(rk_.get(), topic, partition, timestampMs, timeoutMs_);
+    return queryOffsetForTime(queries_.get(), topic, partition, timestampMs, timeoutMs_);
   }
 
  private:
@@ -178,7 +188,7 @@ class RdKafkaFetcher final : public Fetcher {
   }
 
   KafkaResult<Watermarks> query(rd_kafka_topic_t* topic, std::int32_t partition) {
-    return queryWatermarks(rk_.get(), rd_kafka_topic_name(topic), partition, timeoutMs_);
+    return queryWatermarks(queries_.get(), rd_kafka_topic_name(topic), partition, timeoutMs_);
   }
 
   KafkaStatus position(Cursor& cursor, std::int64_t offset) {
@@ -217,6 +227,7 @@ class RdKafkaFetcher final : public Fetcher {
 
   int timeoutMs_;
   RdKafkaPtr rk_;
+  RdKafkaPtr queries_;
   std::mutex mutex_;
   std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<Cursor>> cursors_;
   std::map<std::string, rd_kafka_topic_t*> topics_;
