@@ -11,6 +11,9 @@
 //                              --batch records (default 500) of --record-bytes bytes (default 100).
 //                              --max-records N stops after N acknowledged records (a fill; no
 //                              warm-up).
+//   --op getsharditerator      Like putrecord, but each request is a GetShardIterator
+//                              (TRIM_HORIZON, shard 0): the control-plane path a consumer takes at
+//                              every start and every shard it picks up. records_per_s = calls/s.
 //   --op drain                 Reads shard 0 from TRIM_HORIZON with GetRecords (--limit, default
 //   10000)
 //                              until --expect records were read (one pass), and starts new passes
@@ -305,7 +308,7 @@ int createStream(const Options& o) {
   return 1;
 }
 
-// ---- PutRecords / PutRecord ----------------------------------------------------------------
+// ---- PutRecords, PutRecord, GetShardIterator ------------------------------------------------
 
 std::vector<std::string> putBodies(const Options& o, int conn, bool batch) {
   // A few distinct precomputed requests per connection, cycled; partition keys vary per record.
@@ -336,13 +339,24 @@ std::vector<std::string> putBodies(const Options& o, int conn, bool batch) {
   return out;
 }
 
-int runPut(const Options& o) {
+std::vector<std::string> iteratorBodies(const Options& o) {
+  return {request(o, "GetShardIterator",
+                  "{\"StreamName\":\"" + o.stream +
+                      "\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":"
+                      "\"TRIM_HORIZON\"}")};
+}
+
+// A closed loop of PutRecords, PutRecord or GetShardIterator requests on --connections threads.
+int runLoop(const Options& o) {
   bool batch = o.op == "putrecords";
+  bool iterator = o.op == "getsharditerator";
   int perRequest = batch ? o.batch : 1;
+  const auto recordBytes = static_cast<uint64_t>(iterator ? 0 : o.recordBytes);
   bool fill = o.maxRecords > 0;
   double warmup = fill ? 0 : o.warmup;
   std::vector<std::vector<std::string>> bodies;
-  for (int c = 0; c < o.connections; ++c) bodies.push_back(putBodies(o, c, batch));
+  for (int c = 0; c < o.connections; ++c)
+    bodies.push_back(iterator ? iteratorBodies(o) : putBodies(o, c, batch));
 
   std::atomic<long long> tickets{fill ? (o.maxRecords + perRequest - 1) / perRequest : -1};
   std::vector<bench::Totals> totals(static_cast<size_t>(o.connections));
@@ -385,11 +399,15 @@ int runPut(const Options& o) {
         }
         long long failed = batch ? jsonInt(r->body, "FailedRecordCount", 0) : 0;
         if (failed) noteError("PutRecords FailedRecordCount > 0", r->body);
+        if (iterator && jsonString(r->body, "ShardIterator").empty()) {
+          if (counted) ++t.errors;
+          noteError("GetShardIterator without a ShardIterator", r->body);
+          continue;
+        }
         if (!counted) continue;
         ++t.requests;
         t.records += static_cast<uint64_t>(perRequest - failed);
-        t.bytes +=
-            static_cast<uint64_t>(perRequest - failed) * static_cast<uint64_t>(o.recordBytes);
+        t.bytes += static_cast<uint64_t>(perRequest - failed) * recordBytes;
         t.failedRecords += static_cast<uint64_t>(failed);
         t.latency.add(static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
@@ -596,7 +614,7 @@ int main(int argc, char** argv) {
   if (o.batch < 1 || o.batch > 500) usage("--batch must be 1..500");
 
   if (o.createShards > 0) return createStream(o);
-  if (o.op == "putrecords" || o.op == "putrecord") return runPut(o);
+  if (o.op == "putrecords" || o.op == "putrecord" || o.op == "getsharditerator") return runLoop(o);
   if (o.op == "drain") return runDrain(o);
-  usage("one of --create-stream N or --op putrecords|putrecord|drain is required");
+  usage("one of --create-stream N or --op putrecords|putrecord|getsharditerator|drain is required");
 }

@@ -202,6 +202,10 @@ run W4 kinesalite kl --stream bench --op putrecord --connections 16 "${put_commo
 # record and waiting for its delivery report, with kbridge's producer settings.
 run W4 librdkafka raw --topic bench-raw --mode produce --connections 16 --batch 1 "${put_common[@]}" "${raw_extra[@]}"
 
+workload "GetShardIterator TRIM_HORIZON, 1 connection (the control-plane path of a consumer's start)"
+((kb_data)) && run W7 kbridge kb --stream bench --op getsharditerator --connections 1 "${put_common[@]}"
+run W7 kinesalite kl --stream bench --op getsharditerator --connections 1 "${put_common[@]}"
+
 if ((kb_data)); then
   workload "kbridge RSS over a ${rss_dur} s PutRecords run (4 connections)"
   run W6 kbridge kb --stream bench --op putrecords --connections 4 --duration "$rss_dur" --warmup 0
@@ -228,7 +232,8 @@ val() {
 }
 
 declare -A names=([W1]="PutRecords 500x100B c=1" [W2]="PutRecords 500x100B c=4" [W3]="PutRecord 100B c=1"
-  [W4]="PutRecord 100B c=16" [W5]="GetRecords drain (Limit 10000)" [W6]="PutRecords c=4, ${rss_dur} s")
+  [W4]="PutRecord 100B c=16" [W5]="GetRecords drain (Limit 10000)" [W6]="PutRecords c=4, ${rss_dur} s"
+  [W7]="GetShardIterator c=1 (calls)")
 
 echo
 echo "kbridge benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Kafka at $bootstrap (1 partition / 1 shard)"
@@ -237,7 +242,7 @@ echo
 row() { printf '%-31s %-10s %10s %7s %8s %8s %8s %7s %7s %8s %6s\n' "$@"; }
 row workload system records/s MB/s p50_ms p99_ms srv_cpu% srv_rss kafka% loadgen% errors
 row ------------------------------- ---------- ---------- ------- -------- -------- -------- ------- ------- -------- ------
-for id in W1 W2 W3 W4 W5 W6; do
+for id in W1 W2 W3 W4 W7 W5 W6; do
   for sys in kbridge kinesalite librdkafka; do
     if [[ "$sys" == kbridge ]] && ((!kb_data)); then
       [[ "$id" == W6 ]] || printf '%-32s %-11s %s\n' "${names[$id]}" kbridge "pending data plane"
@@ -296,6 +301,8 @@ info putrecord_c16_librdkafka_vs_kinesalite "$(ratio W4 librdkafka kinesalite)" 
 info putrecord_c16_vs_librdkafka_produce "$(ratio W4 kbridge librdkafka)" "not a target"
 info putrecords_c1_librdkafka_vs_kinesalite "$(ratio W1 librdkafka kinesalite)" \
   "the ceiling of putrecords_c1_vs_kinesalite"
+info getsharditerator_c1_vs_kinesalite "$(ratio W7 kbridge kinesalite)" \
+  "not a target; p50 $(kbv W7 kbridge p50_ms) ms against $(val W7 kinesalite p50_ms) ms"
 target putrecords_c1_vs_kinesalite "$(ratio W1 kbridge kinesalite)" ">=" 20 x
 target putrecords_c4_vs_kinesalite "$(ratio W2 kbridge kinesalite)" ">=" 20 x
 target putrecords_c1_vs_librdkafka_produce "$(ratio W1 kbridge librdkafka)" ">=" 0.5 x
