@@ -44,24 +44,25 @@ void MetricsRegistry::removeScrapeHook(int id) {
   std::erase_if(hooks_, [id](const auto& entry) { return entry.first == id; });
 }
 
-std::string MetricsRegistry::render() const {
-  std::vector<prometheus::MetricFamily> families;
-  {
-    // Hooks run under the lock so that removeScrapeHook() waits for a running hook to finish.
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, hook] : hooks_) hook();
-    families = registry_->Collect();
-    std::erase_if(collectables_, [](const auto& weak) { return weak.expired(); });
-    for (const auto& weak : collectables_) {
-      if (auto collectable = weak.lock()) {
-        auto more = collectable->Collect();
-        families.insert(families.end(), std::make_move_iterator(more.begin()),
-                        std::make_move_iterator(more.end()));
-      }
+std::vector<prometheus::MetricFamily> MetricsRegistry::collect() const {
+  // Hooks run under the lock so that removeScrapeHook() waits for a running hook to finish.
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, hook] : hooks_) hook();
+  auto families = registry_->Collect();
+  std::erase_if(collectables_, [](const auto& weak) { return weak.expired(); });
+  for (const auto& weak : collectables_) {
+    if (auto collectable = weak.lock()) {
+      auto more = collectable->Collect();
+      families.insert(families.end(), std::make_move_iterator(more.begin()),
+                      std::make_move_iterator(more.end()));
     }
   }
+  return families;
+}
+
+std::string MetricsRegistry::render() const {
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
+  prometheus::TextSerializer().Serialize(out, collect());
   return out.str();
 }
 

@@ -15,6 +15,7 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
 #include <functional>
@@ -58,7 +59,9 @@ class MetricsRegistry {
   int addScrapeHook(ScrapeHook hook);
   void removeScrapeHook(int id);
 
-  // The whole registry in the Prometheus text format (version 0.0.4).
+  // Runs the scrape hooks, then collects the registry's families and the collectables'.
+  std::vector<prometheus::MetricFamily> collect() const;
+  // collect() in the Prometheus text format (version 0.0.4).
   std::string render() const;
 
  private:

@@ -1,6 +1,14 @@
 #include "ops/shard_traffic.h"
 
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <algorithm>
+#include <map>
 #include <mutex>
+#include <shared_mutex>
+#include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,41 +28,135 @@ StreamOfTopic streamOfTopicIn(const streams::Catalog& catalog, std::string topic
   };
 }
 
-ShardTraffic::ShardTraffic(MetricsRegistry& registry, StreamOfTopic streamOf)
-    : inRecords_(registry.counter("kbridge_shard_incoming_records_total",
-                                  "Records put into a shard and acknowledged by Kafka.")),
-      inBytes_(registry.counter("kbridge_shard_incoming_bytes_total",
-                                "Data bytes of the records put into a shard and acknowledged.")),
-      outRecords_(registry.counter("kbridge_shard_outgoing_records_total",
-                                   "Records returned by GetRecords from a shard.")),
-      outBytes_(registry.counter("kbridge_shard_outgoing_bytes_total",
-                                 "Data bytes of the records returned by GetRecords from a shard.")),
-      streamOf_(std::move(streamOf)) {}
+class ShardTraffic::Collector final : public prometheus::Collectable {
+ public:
+  explicit Collector(StreamOfTopic streamOf) : streamOf_(std::move(streamOf)) {}
 
-const ShardTraffic::Counters* ShardTraffic::counters(Direction direction, const std::string& topic,
-                                                     std::int32_t partition) {
-  auto pick = [direction](const Shard& s) {
-    return direction == Direction::kIncoming ? &s.incoming : &s.outgoing;
-  };
-  {
+  std::shared_ptr<Counts> counts(Direction direction, const std::string& topic,
+                                 std::int32_t partition) {
+    {
+      std::shared_lock lock(mutex_);
+      if (auto t = topics_.find(topic); t != topics_.end()) {
+        if (auto p = t->second.shards.find(partition); p != t->second.shards.end()) {
+          return pick(p->second, direction);
+        }
+      }
+    }
+    if (partition < 0) return nullptr;
+    const auto stream = streamOf_(topic);
+    if (!stream) return nullptr;
+    std::unique_lock lock(mutex_);
+    auto& t = topics_[topic];
+    if (t.stream != *stream) {  // new, or the topic now belongs to another stream
+      t.stream = *stream;
+      t.shards.clear();
+    }
+    auto& shard = t.shards[partition];
+    if (!shard.incoming) {
+      shard.incoming = std::make_shared<Counts>();
+      shard.outgoing = std::make_shared<Counts>();
+    }
+    return pick(shard, direction);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    dropGoneStreams();
+    struct Row {
+      const std::string* stream;
+      std::int32_t partition;
+      const Shard* shard;
+    };
     std::shared_lock lock(mutex_);
-    if (auto t = shards_.find(topic); t != shards_.end()) {
-      if (auto p = t->second.find(partition); p != t->second.end()) return pick(p->second);
+    std::vector<Row> rows;
+    for (const auto& [_, t] : topics_) {
+      for (const auto& [partition, shard] : t.shards)
+        rows.push_back({&t.stream, partition, &shard});
+    }
+    if (rows.empty()) return {};
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return std::tie(*a.stream, a.partition) < std::tie(*b.stream, b.partition);
+    });
+    std::vector<prometheus::MetricFamily> families;
+    auto family = [&](const char* name, const char* help, auto value) {
+      prometheus::MetricFamily f;
+      f.name = name;
+      f.help = help;
+      f.type = prometheus::MetricType::Counter;
+      for (const auto& row : rows) {
+        prometheus::ClientMetric m;
+        // In prometheus-cpp's order (labels sorted by name), as the families had before.
+        m.label = {{"shard", streams::shardIdName(static_cast<std::uint32_t>(row.partition))},
+                   {"stream", *row.stream}};
+        m.counter.value = static_cast<double>(value(*row.shard));
+        f.metric.push_back(std::move(m));
+      }
+      families.push_back(std::move(f));
+    };
+    family("kbridge_shard_incoming_records_total",
+           "Records put into a shard and acknowledged by Kafka.",
+           [](const Shard& s) { return s.incoming->records.load(std::memory_order_relaxed); });
+    family("kbridge_shard_incoming_bytes_total",
+           "Data bytes of the records put into a shard and acknowledged.",
+           [](const Shard& s) { return s.incoming->bytes.load(std::memory_order_relaxed); });
+    family("kbridge_shard_outgoing_records_total", "Records returned by GetRecords from a shard.",
+           [](const Shard& s) { return s.outgoing->records.load(std::memory_order_relaxed); });
+    family("kbridge_shard_outgoing_bytes_total",
+           "Data bytes of the records returned by GetRecords from a shard.",
+           [](const Shard& s) { return s.outgoing->bytes.load(std::memory_order_relaxed); });
+    return families;
+  }
+
+ private:
+  struct Shard {
+    std::shared_ptr<Counts> incoming;
+    std::shared_ptr<Counts> outgoing;
+  };
+  struct Topic {
+    std::string stream;
+    std::map<std::int32_t, Shard> shards;
+  };
+
+  static std::shared_ptr<Counts> pick(const Shard& s, Direction direction) {
+    return direction == Direction::kIncoming ? s.incoming : s.outgoing;
+  }
+
+  // Forgets the topics whose stream is gone (deleted, or the topic is another stream's now). The
+  // resolver runs without this lock held: it takes the catalog's.
+  void dropGoneStreams() const {
+    std::vector<std::pair<std::string, std::string>> seen;  // topic, stream
+    {
+      std::shared_lock lock(mutex_);
+      for (const auto& [topic, t] : topics_) seen.emplace_back(topic, t.stream);
+    }
+    std::vector<std::pair<std::string, std::string>> gone;
+    for (auto& [topic, stream] : seen) {
+      if (streamOf_(topic) != stream) gone.emplace_back(std::move(topic), std::move(stream));
+    }
+    if (gone.empty()) return;
+    std::unique_lock lock(mutex_);
+    for (const auto& [topic, stream] : gone) {
+      if (auto it = topics_.find(topic); it != topics_.end() && it->second.stream == stream) {
+        topics_.erase(it);
+      }
     }
   }
-  if (partition < 0) return nullptr;
-  const auto stream = streamOf_(topic);
-  if (!stream) return nullptr;
-  std::unique_lock lock(mutex_);
-  auto& shard = shards_[topic][partition];
-  if (!shard.incoming.records) {
-    const prometheus::Labels labels{
-        {"stream", *stream},
-        {"shard", streams::shardIdName(static_cast<std::uint32_t>(partition))}};
-    shard.incoming = {&inRecords_.Add(labels), &inBytes_.Add(labels)};
-    shard.outgoing = {&outRecords_.Add(labels), &outBytes_.Add(labels)};
-  }
-  return pick(shard);
+
+  StreamOfTopic streamOf_;
+  mutable std::shared_mutex mutex_;  // guards topics_ (scrapes prune it)
+  mutable std::unordered_map<std::string, Topic> topics_;
+};
+
+ShardTraffic::ShardTraffic(MetricsRegistry& registry, StreamOfTopic streamOf)
+    : collector_(std::make_shared<Collector>(std::move(streamOf))) {
+  registry.addCollectable(collector_);
+}
+
+ShardTraffic::~ShardTraffic() = default;
+
+std::shared_ptr<ShardTraffic::Counts> ShardTraffic::counts(Direction direction,
+                                                           const std::string& topic,
+                                                           std::int32_t partition) {
+  return collector_->counts(direction, topic, partition);
 }
 
 namespace {
@@ -66,29 +168,32 @@ class CountingProducer final : public kafka::RecordProducer {
 
   void produce(std::vector<kafka::OutgoingRecord> records, kafka::DeliveryCallback done) override {
     // What each record will count for once acknowledged; resolved now, while records are at hand.
-    std::vector<std::pair<const ShardTraffic::Counters*, std::size_t>> counted;
+    // `held` keeps each shard's counts alive until the report, even if a scrape drops its series.
+    std::vector<std::shared_ptr<ShardTraffic::Counts>> held;
+    std::vector<std::pair<ShardTraffic::Counts*, std::size_t>> counted;
     counted.reserve(records.size());
     const std::string* lastTopic = nullptr;
     std::int32_t lastPartition = 0;
-    const ShardTraffic::Counters* last = nullptr;
+    ShardTraffic::Counts* last = nullptr;
     for (const auto& r : records) {
       if (!lastTopic || r.partition != lastPartition || r.topic != *lastTopic) {
-        last = traffic_.counters(ShardTraffic::Direction::kIncoming, r.topic, r.partition);
+        auto counts = traffic_.counts(ShardTraffic::Direction::kIncoming, r.topic, r.partition);
+        last = counts.get();
+        if (counts) held.push_back(std::move(counts));
         lastTopic = &r.topic;
         lastPartition = r.partition;
       }
       counted.emplace_back(last, r.value.size());
     }
-    inner_.produce(std::move(records), [counted = std::move(counted), done = std::move(done)](
-                                           std::vector<kafka::DeliveryResult> results) {
-      for (std::size_t i = 0; i < results.size() && i < counted.size(); ++i) {
-        const auto& [counters, bytes] = counted[i];
-        if (!counters || results[i].error) continue;
-        counters->records->Increment();
-        counters->bytes->Increment(static_cast<double>(bytes));
-      }
-      done(std::move(results));
-    });
+    inner_.produce(std::move(records),
+                   [held = std::move(held), counted = std::move(counted),
+                    done = std::move(done)](std::vector<kafka::DeliveryResult> results) {
+                     for (std::size_t i = 0; i < results.size() && i < counted.size(); ++i) {
+                       const auto& [counts, bytes] = counted[i];
+                       if (counts && !results[i].error) counts->add(1, bytes);
+                     }
+                     done(std::move(results));
+                   });
   }
   int queueDepth() const override { return inner_.queueDepth(); }
   void flush(std::chrono::milliseconds timeout) override { inner_.flush(timeout); }
@@ -108,11 +213,10 @@ class CountingFetcher final : public kafka::Fetcher {
                                                std::size_t maxBytes) override {
     auto result = inner_.fetch(topic, partition, offset, maxRecords, maxBytes);
     if (result && !result->records.empty()) {
-      if (auto* c = traffic_.counters(ShardTraffic::Direction::kOutgoing, topic, partition)) {
+      if (auto c = traffic_.counts(ShardTraffic::Direction::kOutgoing, topic, partition)) {
         std::size_t bytes = 0;
         for (const auto& r : result->records) bytes += r.value.size();
-        c->records->Increment(static_cast<double>(result->records.size()));
-        c->bytes->Increment(static_cast<double>(bytes));
+        c->add(result->records.size(), bytes);
       }
     }
     return result;

@@ -13,17 +13,22 @@
 // catalog); a plain on_failure topic is no stream's and is not counted. "Bytes" are the
 // records' data bytes (not the partition keys), as the metrics handler's DataSizeBytes.
 //
-// Threading: thread-safe. Handles are resolved once per (topic, partition) and cached; the hot
-// path takes a shared lock and one hash lookup per batch (per record when a batch spans topics).
+// Threading: thread-safe. Counts are resolved once per (topic, partition) and cached; the hot
+// path takes a shared lock and one hash lookup per batch (per record when a batch spans topics),
+// then relaxed atomic increments.
+//
+// Deleted streams: each scrape first drops the series of topics that are no stream's any more (the
+// resolver says so), so a process that sees many streams come and go (a test suite creating one
+// per test) does not render, or keep, their series for ever. A delivery report in flight holds its
+// shard's counts by shared_ptr, so dropping them never frees what it is about to increment. A
+// stream re-created under the same name starts its series from zero, as a restarted process would.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
-#include <unordered_map>
 
 #include "kafka/fetcher.h"
 #include "kafka/producer.h"
@@ -44,31 +49,32 @@ StreamOfTopic streamOfTopicIn(const streams::Catalog& catalog, std::string topic
 
 class ShardTraffic {
  public:
-  struct Counters {
-    prometheus::Counter* records = nullptr;
-    prometheus::Counter* bytes = nullptr;
+  // One direction of one shard.
+  struct Counts {
+    std::atomic<std::uint64_t> records{0};
+    std::atomic<std::uint64_t> bytes{0};
+    void add(std::uint64_t n, std::uint64_t dataBytes) {
+      records.fetch_add(n, std::memory_order_relaxed);
+      bytes.fetch_add(dataBytes, std::memory_order_relaxed);
+    }
   };
   enum class Direction { kIncoming, kOutgoing };
 
-  // `streamOf` is asked once per (topic, partition) that is a stream's (again each time for one
-  // that is not: rare, e.g. a plain on_failure topic).
+  // Registers the four families' collector with `registry`; `streamOf` is asked once per
+  // (topic, partition) that is a stream's (again each time for one that is not: rare, e.g. a plain
+  // on_failure topic), and at each scrape once per topic seen.
   ShardTraffic(MetricsRegistry& registry, StreamOfTopic streamOf);
+  ~ShardTraffic();
+  ShardTraffic(const ShardTraffic&) = delete;
+  ShardTraffic& operator=(const ShardTraffic&) = delete;
 
-  // The counters of (topic, partition), nullptr when the topic is no stream's. Stable pointers.
-  const Counters* counters(Direction direction, const std::string& topic, std::int32_t partition);
+  // The counts of (topic, partition), nullptr when the topic is no stream's.
+  std::shared_ptr<Counts> counts(Direction direction, const std::string& topic,
+                                 std::int32_t partition);
 
  private:
-  struct Shard {
-    Counters incoming;
-    Counters outgoing;
-  };
-  prometheus::Family<prometheus::Counter>& inRecords_;
-  prometheus::Family<prometheus::Counter>& inBytes_;
-  prometheus::Family<prometheus::Counter>& outRecords_;
-  prometheus::Family<prometheus::Counter>& outBytes_;
-  StreamOfTopic streamOf_;
-  std::shared_mutex mutex_;  // guards shards_ (its nodes never move)
-  std::unordered_map<std::string, std::map<std::int32_t, Shard>> shards_;
+  class Collector;
+  std::shared_ptr<Collector> collector_;  // the registry holds it weakly
 };
 
 // A producer that forwards to `inner` and counts its acknowledged records as incoming. `inner` and

@@ -106,6 +106,16 @@ def test_api_and_shard_metrics_after_puts_and_gets(kbridge, new_stream):
         assert value(after, "kbridge_shard_outgoing_bytes_total", stream=stream, shard=shard) == size
     promtool_check(text)
 
+    # A deleted stream's series go at the next scrape; the other streams' stay.
+    other = new_stream(shards=1, prefix="metrics-kept")
+    put_ok(kbridge, other, [("k", b"x")])
+    status, body = call(kbridge, "DeleteStream", {"StreamName": stream})
+    assert status == 200, body
+    _, _, gone = fetch_metrics(kbridge)
+    assert not [key for key in gone if ("stream", stream) in key[1]]
+    assert value(gone, "kbridge_shard_incoming_records_total", stream=other,
+                 shard="shardId-000000000000") == 1
+
 
 def test_metrics_handler_counts_exactly(kbridge, kbridge_factory, new_stream, tmp_path):
     stream = new_stream(shards=1, prefix="metrics-handler")

@@ -155,5 +155,35 @@ TEST_F(ApiAndTrafficMetricsTest, AnAdoptedTopicCountsForItsStream) {
             3.0);
 }
 
+TEST_F(ApiAndTrafficMetricsTest,
+       ADeletedStreamsSeriesGoAtTheNextScrapeAndARecreatedOneStartsAtZero) {
+  const std::map<std::string, std::string> shard{{"stream", "s"},
+                                                 {"shard", "shardId-000000000000"}};
+  call("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
+  call("CreateStream", {{"StreamName", "kept"}, {"ShardCount", 1}});
+  call("PutRecord", {{"StreamName", "s"}, {"PartitionKey", "k"}, {"Data", "AQID"}});
+  call("PutRecord", {{"StreamName", "kept"}, {"PartitionKey", "k"}, {"Data", "AQID"}});
+  EXPECT_EQ(metricValue(registry_, "kbridge_shard_incoming_records_total", shard), 1.0);
+  // What a delivery report in flight holds while the stream goes.
+  auto inFlight = traffic_.counts(ShardTraffic::Direction::kIncoming, "kinesis.s", 0);
+  ASSERT_TRUE(inFlight);
+
+  call("DeleteStream", {{"StreamName", "s"}});
+  const std::string text = registry_.render();
+  EXPECT_EQ(text.find("stream=\"s\""), std::string::npos) << text;
+  EXPECT_NE(text.find("kbridge_shard_incoming_records_total{shard=\"shardId-000000000000\","
+                      "stream=\"kept\"} 1"),
+            std::string::npos)
+      << text;
+  inFlight->add(1, 3);  // the report arrives after the scrape: counted nowhere, freed later
+  inFlight.reset();
+
+  call("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}});
+  call("PutRecord", {{"StreamName", "s"}, {"PartitionKey", "k"}, {"Data", "AQ=="}});
+  EXPECT_EQ(metricValue(registry_, "kbridge_shard_incoming_records_total", shard), 1.0);
+  EXPECT_EQ(metricValue(registry_, "kbridge_shard_incoming_bytes_total", shard), 1.0);
+  EXPECT_EQ(metricValue(registry_, "kbridge_shard_outgoing_records_total", shard), 0.0);
+}
+
 }  // namespace
 }  // namespace kbridge::ops

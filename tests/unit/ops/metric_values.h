@@ -15,7 +15,7 @@ namespace kbridge::testing {
 inline std::optional<double> metricValue(ops::MetricsRegistry& registry, const std::string& name,
                                          const std::map<std::string, std::string>& labels = {},
                                          bool histogramSum = false) {
-  for (const auto& family : registry.registry().Collect()) {
+  for (const auto& family : registry.collect()) {
     if (family.name != name) continue;
     for (const auto& m : family.metric) {
       bool match = true;
