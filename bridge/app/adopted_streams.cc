@@ -32,7 +32,58 @@ std::optional<std::int64_t> retentionMsOf(const kafka::TopicDescription& topic) 
   return ms;
 }
 
+// One shard per partition of the topic when it has more partitions than the stream has shards.
+// The caller holds the catalog's write mutex, after a sync().
+void growToPartitions(const config::StreamAdoption& adopted, streams::StreamMeta meta,
+                      kinesis::Services& services) {
+  auto topic = services.admin->describeTopic(adopted.topic);
+  if (!topic) {
+    spdlog::warn("stream {}: cannot describe adopted topic {}: {}", adopted.name, adopted.topic,
+                 topic.error().message);
+    return;
+  }
+  const int shards = static_cast<int>(meta.shards.size());
+  if (topic->partitions == shards) return;
+  if (topic->partitions < shards) {
+    spdlog::error(
+        "stream {}: adopted topic {} has {} partitions, fewer than the stream's {} shards (was it "
+        "deleted and created again?); the stream is left as it is",
+        adopted.name, adopted.topic, topic->partitions, shards);
+    return;
+  }
+  if (topic->partitions > services.config->streams.shardLimit) {
+    spdlog::error(
+        "stream {}: adopted topic {} now has {} partitions, more than streams.shard_limit ({}); "
+        "the records of partitions {} and up stay invisible to Kinesis clients",
+        adopted.name, adopted.topic, topic->partitions, services.config->streams.shardLimit,
+        shards);
+    return;
+  }
+  meta.shards = streams::initialShards(topic->partitions, meta.generation);
+  if (auto put = services.catalog->put(meta); !put) {
+    spdlog::warn("stream {}: cannot record the partitions added to adopted topic {}: {}",
+                 adopted.name, adopted.topic, put.error().message);
+    return;
+  }
+  spdlog::info("stream {}: adopted topic {} has {} partitions now; the stream has {} shards",
+               adopted.name, adopted.topic, topic->partitions, topic->partitions);
+}
+
 }  // namespace
+
+void refreshAdoptedStreams(const std::vector<config::StreamAdoption>& adopt,
+                           kinesis::Services& services) {
+  for (const auto& adopted : adopt) {
+    std::lock_guard writeLock(services.catalog->writeMutex());
+    if (auto synced = services.catalog->sync(); !synced) {
+      spdlog::warn("adopted streams: the catalog cannot be read: {}", synced.error().message);
+      return;
+    }
+    auto existing = services.catalog->find(adopted.name);
+    if (!existing || !existing->adopted || existing->topic != adopted.topic) continue;
+    growToPartitions(adopted, std::move(*existing), services);
+  }
+}
 
 int retentionHoursOf(std::optional<std::int64_t> retentionMs) {
   if (!retentionMs) return kBrokerDefaultRetentionHours;
@@ -62,6 +113,7 @@ void adoptStreams(const std::vector<config::StreamAdoption>& adopt, kinesis::Ser
         spdlog::info("stream {} (adopted topic {}) now routes with the {} partitioner",
                      adopted.name, adopted.topic, adopted.kafkaPartitioner ? "kafka" : "kinesis");
       }
+      growToPartitions(adopted, std::move(*existing), services);
       continue;
     }
     auto topic = services.admin->describeTopic(adopted.topic);

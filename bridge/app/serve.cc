@@ -101,12 +101,14 @@ void reloadTls(std::initializer_list<http::Listener*> listeners) {
   }
 }
 
-// Destroys `owned` on a helper thread and waits up to `timeout`; false when it did not finish
-// (the object is then abandoned to the process exit).
 // How long mappings may finish their batches at shutdown before deliveries are cancelled: within
 // the 10 s that container runtimes grant between SIGTERM and SIGKILL.
 constexpr auto kMappingGrace = std::chrono::seconds(7);
+// How often adopted topics are checked for added partitions (also on SIGHUP).
+constexpr auto kAdoptedRefreshInterval = std::chrono::seconds(60);
 
+// Destroys `owned` on a helper thread and waits up to `timeout`; false when it did not finish
+// (the object is then abandoned to the process exit).
 template <class T>
 bool destroyWithin(std::unique_ptr<T> owned, std::chrono::milliseconds timeout) {
   auto done = std::make_shared<std::promise<void>>();
@@ -326,10 +328,12 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     lag.start();
     sourceRunner.start();
 
+    // Between signals: every minute, adopted topics that gained partitions grow their streams.
     for (;;) {
-      const int signo = signalWithin(signals, std::chrono::seconds(3600));
+      const int signo = signalWithin(signals, kAdoptedRefreshInterval);
       if (isStop(signo)) break;
       if (signo == SIGHUP) reloadTls({&kinesisListener, adminListener.get()});
+      if (!config->streams.adopt.empty()) refreshAdoptedStreams(config->streams.adopt, services);
     }
     spdlog::info("kbridge stopping");
     ready = false;

@@ -4,10 +4,12 @@ becomes a stream whose shards are its partitions. Kinesis clients read its recor
 lands in the partition a native producer (librdkafka's murmur2_random, Java's default) puts the
 same key in. kbridge never deletes or reconfigures the topic; a restart keeps the same stream.
 """
+import signal
+
 import pytest
 
 from kbridge_harness import (ACCOUNT_ID, expected_hash_ranges, kafka_admin, kafka_topic,
-                             shard_hash_ranges, shard_id, unique_name)
+                             shard_hash_ranges, shard_id, unique_name, wait_for)
 from kinesis_checks import (assert_error, b64, call, kafka_partition_records, put_record,
                             read_records, routed_shard, shard_iterator)
 
@@ -15,10 +17,10 @@ PARTITIONS = 3
 KEYS = [f"customer-{i}" for i in range(30)]
 
 
-def create_native_topic(bootstrap, name, configs):
+def create_native_topic(bootstrap, name, configs, partitions=PARTITIONS):
     from confluent_kafka.admin import NewTopic
     admin = kafka_admin(bootstrap)  # kept alive until the future is done
-    (future,) = admin.create_topics([NewTopic(name, PARTITIONS, 1, config=configs)]).values()
+    (future,) = admin.create_topics([NewTopic(name, partitions, 1, config=configs)]).values()
     future.result(30)
 
 
@@ -162,3 +164,42 @@ def test_a_missing_topic_stops_start_up(kbridge_factory):
         kbridge_factory.start({"streams": {"adopt": [{"topic": absent}]}}, name="adopting-absent")
     failed = kbridge_factory.instances.pop()  # it exited with 1, as it should: not a teardown error
     assert failed.proc.poll() == 1
+
+
+def test_partitions_added_to_the_topic_become_shards(kbridge_factory, kafka_bootstrap):
+    """Kafka can only add partitions: on SIGHUP (or within a minute, or at start-up) the stream has
+    one shard per partition again, ranges split anew, existing shards unchanged otherwise."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import NewPartitions
+    topic = unique_name("native-growing")
+    create_native_topic(kafka_bootstrap, topic, {}, partitions=2)
+    instance = kbridge_factory.start({"streams": {"adopt": [{"topic": topic}]}}, name="growing")
+
+    def shards():
+        status, body = call(instance, "ListShards", {"StreamName": topic})
+        assert status == 200, body
+        return body["Shards"]
+
+    before = shards()
+    assert [s["ShardId"] for s in before] == [shard_id(0), shard_id(1)]
+    admin = kafka_admin(kafka_bootstrap)
+    (future,) = admin.create_partitions([NewPartitions(topic, 4)]).values()
+    future.result(30)
+    producer = Producer({"bootstrap.servers": kafka_bootstrap, "acks": "all"})
+    producer.produce(topic, key=b"late", value=b"in a new partition", partition=3)
+    assert producer.flush(10) == 0
+
+    instance.proc.send_signal(signal.SIGHUP)  # by the PID the harness started
+    wait_for(lambda: len(shards()) == 4, timeout=30, what="4 shards after SIGHUP")
+    after = shards()
+    assert [s["ShardId"] for s in after] == [shard_id(i) for i in range(4)]
+    assert shard_hash_ranges(after) == expected_hash_ranges(4)
+    for old, new in zip(before, after):
+        assert new["SequenceNumberRange"] == old["SequenceNumberRange"]
+    records, _ = read_records(instance, shard_iterator(instance, topic, 3), 1)
+    assert [(r["PartitionKey"], r["Data"]) for r in records] == [("late", b64(b"in a new partition"))]
+    # PutRecord routes over the four shards' ranges now.
+    for key in KEYS:
+        status, body = put_record(instance, topic, key, b"x")
+        assert status == 200, body
+        assert body["ShardId"] == shard_id(routed_shard(expected_hash_ranges(4), key)), key
