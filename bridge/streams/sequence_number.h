@@ -36,4 +36,41 @@ struct SequenceNumber {
   friend bool operator==(const SequenceNumber&, const SequenceNumber&) = default;
 };
 
+// The sequence numbers of one shard's records in offset order, as decimal text: consecutive
+// offsets give consecutive numbers, so the previous text is incremented in place instead of
+// converting 128 bits for every record (GetRecords pages, PutRecords answers).
+class SequenceText {
+ public:
+  SequenceText(std::uint64_t generation, std::uint32_t shard)
+      : generation_(generation), shard_(shard) {}
+
+  // The number of (generation, shard, offset); valid until the next call.
+  const std::string& of(std::uint64_t offset) {
+    if (text_.empty() || offset != last_ + 1 || !increment()) {
+      text_ = SequenceNumber{generation_, shard_, offset}.toString();
+    }
+    last_ = offset;
+    return text_;
+  }
+  std::uint32_t shard() const { return shard_; }
+
+ private:
+  // Adds one to the decimal text; false when every digit carries (the length would change).
+  bool increment() {
+    for (auto it = text_.rbegin(); it != text_.rend(); ++it) {
+      if (*it != '9') {
+        ++*it;
+        return true;
+      }
+      *it = '0';
+    }
+    return false;
+  }
+
+  std::uint64_t generation_;
+  std::uint32_t shard_;
+  std::uint64_t last_ = 0;
+  std::string text_;
+};
+
 }  // namespace kbridge::streams

@@ -1,7 +1,5 @@
 #include "streams/stream_meta.h"
 
-#include <cstdio>
-
 #include "streams/sequence_number.h"
 
 namespace kbridge::streams {
@@ -32,10 +30,23 @@ int StreamMeta::openShardCount() const {
   return n;
 }
 
+void appendShardIdName(std::string& out, std::uint32_t index) {
+  // "shardId-" and 12 digits, zero-padded (an index has at most 10): written for every record of
+  // a PutRecords answer, so not through snprintf.
+  char digits[12];
+  for (int i = 11; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + index % 10);
+    index /= 10;
+  }
+  out += "shardId-";
+  out.append(digits, sizeof digits);
+}
+
 std::string shardIdName(std::uint32_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "shardId-%012u", index);
-  return buf;
+  std::string out;
+  out.reserve(20);
+  appendShardIdName(out, index);
+  return out;
 }
 
 std::optional<std::uint32_t> parseShardId(std::string_view shardId) {

@@ -60,6 +60,8 @@ struct StreamMeta {
 
 // "shardId-000000000007" for 7; parseShardId accepts that form (and only it).
 std::string shardIdName(std::uint32_t index);
+// Appends shardIdName(index) to `out` (no allocation of its own).
+void appendShardIdName(std::string& out, std::uint32_t index);
 std::optional<std::uint32_t> parseShardId(std::string_view shardId);
 
 // The shards of a new stream: [0, 2^128) split as Kinesis does for CreateStream (equal ranges of

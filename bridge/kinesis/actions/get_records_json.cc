@@ -27,41 +27,6 @@ class TimestampWriter {
   std::string text_;
 };
 
-// Sequence numbers of one page: consecutive offsets give consecutive numbers, so the decimal text
-// of the previous one is incremented in place instead of converting 128 bits each time.
-class SequenceWriter {
- public:
-  SequenceWriter(std::uint64_t generation, std::uint32_t shard)
-      : generation_(generation), shard_(shard) {}
-
-  void append(std::string& out, std::int64_t offset) {
-    if (text_.empty() || offset != lastOffset_ + 1 || !increment()) {
-      text_ = streams::SequenceNumber{generation_, shard_, static_cast<std::uint64_t>(offset)}
-                  .toString();
-    }
-    lastOffset_ = offset;
-    out += text_;
-  }
-
- private:
-  // Adds one to the decimal text; false when every digit carries (the length would change).
-  bool increment() {
-    for (auto it = text_.rbegin(); it != text_.rend(); ++it) {
-      if (*it != '9') {
-        ++*it;
-        return true;
-      }
-      *it = '0';
-    }
-    return false;
-  }
-
-  const std::uint64_t generation_;
-  const std::uint32_t shard_;
-  std::int64_t lastOffset_ = 0;
-  std::string text_;
-};
-
 void appendString(std::string& out, const std::string& s) {
   for (unsigned char c : s) {
     if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
@@ -91,7 +56,7 @@ std::string getRecordsJson(std::uint64_t generation, std::uint32_t shard,
   out += ",\"Records\":[";
   bool first = true;
   TimestampWriter timestamps;
-  SequenceWriter sequences(generation, shard);
+  streams::SequenceText sequences(generation, shard);
   for (const auto& r : records) {
     if (!first) out.push_back(',');
     first = false;
@@ -102,7 +67,7 @@ std::string getRecordsJson(std::uint64_t generation, std::uint32_t shard,
     out += "\",\"PartitionKey\":";
     appendString(out, r.key);
     out += ",\"SequenceNumber\":\"";
-    sequences.append(out, r.offset);
+    out += sequences.of(static_cast<std::uint64_t>(r.offset));
     out += "\"}";
   }
   out += "]}";

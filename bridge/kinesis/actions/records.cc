@@ -1,5 +1,7 @@
 #include "kinesis/actions/records.h"
 
+#include <algorithm>
+
 #include "kinesis/actions/common.h"
 #include "kinesis/kafka_error_mapping.h"
 #include "streams/catalog.h"
@@ -136,16 +138,20 @@ void produceRecords(Services& services, streams::StreamMeta stream,
   auto finish = [outcomes = std::move(outcomes), produced = std::move(produced),
                  stream = std::move(stream), config = services.config,
                  done = std::move(done)](std::vector<kafka::DeliveryResult> results) mutable {
+    // One writer per shard of the request (few): a shard's records got consecutive offsets.
+    std::vector<streams::SequenceText> sequences;
     for (std::size_t k = 0; k < results.size() && k < produced.size(); ++k) {
       auto& outcome = outcomes[produced[k]];
       if (results[k].error) {
         outcome.error = deliveryError(*results[k].error, stream, outcome.shard, *config);
         continue;
       }
-      outcome.sequenceNumber =
-          streams::SequenceNumber{stream.generation, outcome.shard,
-                                  static_cast<std::uint64_t>(results[k].offset)}
-              .toString();
+      auto writer = std::find_if(sequences.begin(), sequences.end(),
+                                 [&](const auto& w) { return w.shard() == outcome.shard; });
+      if (writer == sequences.end()) {
+        writer = sequences.emplace(sequences.end(), stream.generation, outcome.shard);
+      }
+      outcome.sequenceNumber = writer->of(static_cast<std::uint64_t>(results[k].offset));
     }
     done(std::move(outcomes));
   };

@@ -232,7 +232,7 @@ std::string putRecordsResponseJson(const std::vector<PutRecordsResultEntry>& ent
     out += "{\"SequenceNumber\":\"";
     out += e.sequenceNumber;
     out += "\",\"ShardId\":\"";
-    out += streams::shardIdName(e.shard);
+    streams::appendShardIdName(out, e.shard);
     out += "\"}";
   }
   out += "]}";
@@ -245,7 +245,7 @@ std::string putRecordResponseJson(std::uint32_t shard, const std::string& sequen
   out += "{\"EncryptionType\":\"NONE\",\"SequenceNumber\":\"";
   out += sequenceNumber;
   out += "\",\"ShardId\":\"";
-  out += streams::shardIdName(shard);
+  streams::appendShardIdName(out, shard);
   out += "\"}";
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace kbridge::streams {
 namespace {
 
@@ -46,6 +48,26 @@ TEST(SequenceNumberTest, RejectsNonDecimal) {
   EXPECT_FALSE(SequenceNumber::parse("12a"));
   EXPECT_FALSE(SequenceNumber::parse("340282366920938463463374607431768211456"));  // 2^128
   EXPECT_FALSE(SequenceNumber::parse(std::string(40, '1')));
+}
+
+TEST(SequenceTextTest, EqualsTheFullConversionForRunsGapsAndCarries) {
+  // Offsets in a run, a gap, a step back, and runs across carries (…9 → …0) of every length.
+  const std::uint64_t generation = 1'700'000'000'123;
+  SequenceText text(generation, 3);
+  std::vector<std::uint64_t> offsets{0, 1, 2, 7, 8, 5, 6};
+  const auto base = SequenceNumber{generation, 3, 0}.value();
+  for (std::uint64_t digits = 1; digits <= 6; ++digits) {
+    // An offset whose number ends in `digits` nines, then the next ones.
+    std::uint64_t pow = 1;
+    for (std::uint64_t i = 0; i < digits; ++i) pow *= 10;
+    const auto mod = static_cast<std::uint64_t>((base + 1000 * pow) % pow);
+    const std::uint64_t nines = 1000 * pow - 1 - mod;
+    for (std::uint64_t k = 0; k < 3; ++k) offsets.push_back(nines - 1 + k);
+  }
+  for (auto offset : offsets) {
+    EXPECT_EQ(text.of(offset), (SequenceNumber{generation, 3, offset}.toString())) << offset;
+  }
+  EXPECT_EQ(text.shard(), 3u);
 }
 
 }  // namespace

@@ -10,6 +10,11 @@ namespace {
 TEST(ShardIdTest, FormatsAndParses) {
   EXPECT_EQ(shardIdName(0), "shardId-000000000000");
   EXPECT_EQ(shardIdName(7), "shardId-000000000007");
+  EXPECT_EQ(shardIdName(1048575), "shardId-000001048575");
+  EXPECT_EQ(shardIdName(4294967295u), "shardId-004294967295");
+  std::string out = "x";
+  appendShardIdName(out, 42);
+  EXPECT_EQ(out, "xshardId-000000000042");
   EXPECT_EQ(parseShardId("shardId-000000000123"), 123u);
   EXPECT_FALSE(parseShardId("shardId-00000000012"));
   EXPECT_FALSE(parseShardId("shardid-000000000001"));
