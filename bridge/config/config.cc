@@ -585,6 +585,7 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
       r.integer("write_records_per_second", config->limits.writeRecordsPerSecond, 1, 100000000);
       r.integer("read_bytes_per_second", config->limits.readBytesPerSecond, 1, 1LL << 40);
       r.integer("read_calls_per_second", config->limits.readCallsPerSecond, 1, 1000000);
+      r.integer("dry_runs_per_second", config->limits.dryRunsPerSecond, 1, 1000000);
     });
     root.object("log", [&](ObjectReader& r) {
       r.string("level", config->log.level, checkLevel);

@@ -99,6 +99,7 @@ struct LimitsConfig {
   int writeRecordsPerSecond = 1000;
   std::int64_t readBytesPerSecond = 2 * 1024 * 1024;
   int readCallsPerSecond = 5;
+  int dryRunsPerSecond = 1;  // per stream, shared by every operation's DryRun
 };
 
 struct LogConfig {

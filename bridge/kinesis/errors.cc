@@ -34,6 +34,8 @@ std::string_view errorTypeName(ErrorType type) {
       return "SerializationException";
     case ErrorType::kServiceUnavailable:
       return "ServiceUnavailable";
+    case ErrorType::kThrottling:
+      return "ThrottlingException";
     case ErrorType::kUnknownOperation:
       return "UnknownOperationException";
     case ErrorType::kUnrecognizedClient:
@@ -65,6 +67,7 @@ int httpStatus(ErrorType type) {
     case ErrorType::kResourceInUse:
     case ErrorType::kResourceNotFound:
     case ErrorType::kSerialization:
+    case ErrorType::kThrottling:
     case ErrorType::kUnknownOperation:
     case ErrorType::kValidation:
       return 400;
@@ -78,6 +81,7 @@ bool isRetriable(ErrorType type) {
     case ErrorType::kServiceUnavailable:
     case ErrorType::kProvisionedThroughputExceeded:
     case ErrorType::kLimitExceeded:
+    case ErrorType::kThrottling:
       return true;
     default:
       return false;

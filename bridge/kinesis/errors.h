@@ -26,6 +26,7 @@ enum class ErrorType {
   kResourceNotFound,
   kSerialization,
   kServiceUnavailable,
+  kThrottling,
   kUnknownOperation,
   kUnrecognizedClient,
   kValidation,

@@ -42,8 +42,11 @@ ShardLimits::ShardBuckets& ShardLimits::bucketsFor(const std::string& stream, st
 void ShardLimits::sweep(std::int64_t now) {
   if (now - lastSweepMs_ < kIdleShardMs) return;
   lastSweepMs_ = now;
-  std::erase_if(
-      shards_, [now](const auto& entry) { return now - entry.second.lastRefillMs > kIdleShardMs; });
+  const auto idle = [now](const auto& entry) {
+    return now - entry.second.lastRefillMs > kIdleShardMs;
+  };
+  std::erase_if(shards_, idle);
+  std::erase_if(streams_, idle);
 }
 
 bool ShardLimits::tryWrite(const std::string& stream, std::uint32_t shard, std::size_t bytes) {
@@ -77,6 +80,23 @@ void ShardLimits::chargeRead(const std::string& stream, std::uint32_t shard, std
   bucketsFor(stream, shard, now).readBytes.tokens -= static_cast<double>(bytes);
 }
 
+bool ShardLimits::tryDryRun(const std::string& stream) {
+  const std::int64_t now = clock_.nowMillis();
+  std::lock_guard lock(mutex_);
+  sweep(now);
+  auto [it, added] = streams_.try_emplace(stream);
+  StreamBuckets& b = it->second;
+  if (added) {
+    b.dryRuns = {rates_.dryRunsPerSecond, rates_.dryRunsPerSecond};
+  } else if (now > b.lastRefillMs) {
+    refill(b.dryRuns.tokens, b.dryRuns.rate, now - b.lastRefillMs);
+  }
+  b.lastRefillMs = std::max(b.lastRefillMs, now);
+  if (b.dryRuns.tokens < 1.0) return false;
+  b.dryRuns.tokens -= 1.0;
+  return true;
+}
+
 std::unique_ptr<ShardLimits> makeShardLimits(const config::LimitsConfig& config,
                                              const Clock& clock) {
   if (!config.enabled) return nullptr;
@@ -85,6 +105,7 @@ std::unique_ptr<ShardLimits> makeShardLimits(const config::LimitsConfig& config,
   rates.writeRecordsPerSecond = static_cast<double>(config.writeRecordsPerSecond);
   rates.readBytesPerSecond = static_cast<double>(config.readBytesPerSecond);
   rates.readCallsPerSecond = static_cast<double>(config.readCallsPerSecond);
+  rates.dryRunsPerSecond = static_cast<double>(config.dryRunsPerSecond);
   return std::make_unique<ShardLimits>(rates, clock);
 }
 

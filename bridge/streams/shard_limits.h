@@ -1,6 +1,8 @@
 #pragma once
 // Kinesis's per-shard throughput limits, optional (config `limits`, off by default; DESIGN.md §4):
-// writes 1 MiB/s or 1,000 records/s per shard, reads 2 MiB/s and 5 GetRecords calls/s per shard.
+// writes 1 MiB/s or 1,000 records/s per shard, reads 2 MiB/s and 5 GetRecords calls/s per shard;
+// and its dry-run limit: 1 request/s per stream, shared by PutRecord, PutRecords, GetRecords and
+// GetShardIterator with DryRun set.
 // Each shard has token buckets that refill continuously at the configured rate and hold at most
 // one second's worth, so a shard can burst up to its per-second allowance.
 //
@@ -30,6 +32,7 @@ struct ShardLimitRates {
   double writeRecordsPerSecond = 1000.0;
   double readBytesPerSecond = 2.0 * 1024.0 * 1024.0;
   double readCallsPerSecond = 5.0;
+  double dryRunsPerSecond = 1.0;  // per stream
 };
 
 class ShardLimits {
@@ -46,6 +49,10 @@ class ShardLimits {
   // Charges the bytes (data + partition keys) an admitted GetRecords call returned.
   void chargeRead(const std::string& stream, std::uint32_t shard, std::size_t bytes);
 
+  // Admits one request with DryRun set on `stream`: false when the stream made its dry runs of the
+  // last second.
+  bool tryDryRun(const std::string& stream);
+
  private:
   struct Bucket {
     double tokens = 0;
@@ -55,6 +62,10 @@ class ShardLimits {
     Bucket writeBytes, writeRecords, readBytes, readCalls;
     std::int64_t lastRefillMs = 0;
   };
+  struct StreamBuckets {
+    Bucket dryRuns;
+    std::int64_t lastRefillMs = 0;
+  };
   ShardBuckets& bucketsFor(const std::string& stream, std::uint32_t shard, std::int64_t now);
   void sweep(std::int64_t now);
 
@@ -62,6 +73,7 @@ class ShardLimits {
   const Clock& clock_;
   std::mutex mutex_;
   std::map<std::pair<std::string, std::uint32_t>, ShardBuckets> shards_;
+  std::map<std::string, StreamBuckets> streams_;
   std::int64_t lastSweepMs_ = 0;
 };
 

@@ -132,6 +132,34 @@ def test_a_large_read_blocks_the_shard_until_its_bytes_are_earned(limited, kafka
     assert status == 200
 
 
+def test_one_dry_run_per_second_per_stream(limited, kafka_bootstrap):
+    """Kinesis's developer guide ("Test your permissions and request inputs with dry run"): dry
+    runs have a limit of their own, 1 TPS per stream shared by PutRecord, PutRecords, GetRecords
+    and GetShardIterator; beyond it the answer is ThrottlingException."""
+    stream, other = create(limited, kafka_bootstrap), create(limited, kafka_bootstrap)
+    iterator = shard_iterator(limited, stream)
+    time.sleep(1.1)  # the stream's dry-run allowance is full
+    passed = ("DryRunOperationException", "Request would have succeeded, but DryRun flag is set.")
+    throttled = ("ThrottlingException",
+                 f"Rate exceeded for DryRun requests on stream {stream} under account {ACCOUNT_ID}.")
+    assert_error(put_record(limited, stream, "k", b"x", DryRun=True), *passed)
+    for action, body in [
+            ("PutRecord", {"PartitionKey": "k", "Data": b64(b"x")}),
+            ("PutRecords", {"Records": [{"PartitionKey": "k", "Data": b64(b"x")}]}),
+            ("GetShardIterator", {"ShardId": "shardId-000000000000",
+                                  "ShardIteratorType": "TRIM_HORIZON"})]:
+        assert_error(call(limited, action, {"StreamName": stream, "DryRun": True, **body}),
+                     *throttled)
+    assert_error(call(limited, "GetRecords", {"ShardIterator": iterator, "DryRun": True}),
+                 *throttled)
+    assert_error(put_record(limited, other, "k", b"x", DryRun=True), *passed)  # its own allowance
+    status, body = put_record(limited, stream, "k", b"real")  # real requests are not counted
+    assert status == 200, body
+    time.sleep(1.1)
+    assert_error(call(limited, "GetRecords", {"ShardIterator": iterator, "DryRun": True}), *passed)
+    assert kafka_values(kafka_bootstrap, stream) == [b"real"]
+
+
 def test_limits_are_off_by_default(kbridge, kafka_bootstrap):
     stream = create(kbridge, kafka_bootstrap)
     status, body = put_records(kbridge, stream, [(f"k{i}", b"x") for i in range(500)])
@@ -140,3 +168,6 @@ def test_limits_are_off_by_default(kbridge, kafka_bootstrap):
     for _ in range(10):
         status, body, _ = get_records(kbridge, iterator)
         assert status == 200, body
+    for _ in range(3):  # nor is the dry-run limit
+        assert_error(put_record(kbridge, stream, "k", b"x", DryRun=True), "DryRunOperationException",
+                     "Request would have succeeded, but DryRun flag is set.")

@@ -4,6 +4,7 @@
 
 #include "kinesis/kafka_error_mapping.h"
 #include "streams/catalog.h"
+#include "streams/shard_limits.h"
 
 namespace kbridge::kinesis::actions {
 
@@ -107,7 +108,12 @@ bool isDryRun(const Json& input) {
   return it != input.end() && it->is_boolean() && it->get<bool>();
 }
 
-ApiError dryRunPassed() {
+ApiError dryRunPassed(const std::string& stream, Services& services) {
+  if (services.limits && !services.limits->tryDryRun(stream)) {
+    return {ErrorType::kThrottling, "Rate exceeded for DryRun requests on stream " + stream +
+                                        " under account " + services.config->kinesis.accountId +
+                                        "."};
+  }
   return {ErrorType::kDryRunOperation, "Request would have succeeded, but DryRun flag is set."};
 }
 

@@ -44,9 +44,10 @@ ApiError shardThrottled(const std::string& stream, std::uint32_t shard,
 // when the input asks for it. Such a request goes through every check of the real one (policy,
 // input, the stream and shard exist, the iterator is valid) and then, instead of writing or
 // reading anything, answers dryRunPassed(): DryRunOperationException, HTTP 400, as Kinesis does.
-// Per-shard limits are not charged for it.
+// Per-shard limits are not charged for it; with `limits` on, the stream's dry-run limit (1/s, shared
+// by the four actions) is, and a dry run past it answers ThrottlingException instead.
 bool isDryRun(const Json& input);
-ApiError dryRunPassed();
+ApiError dryRunPassed(const std::string& stream, Services& services);
 
 Json shardJson(const streams::ShardMeta& shard);
 Json modeDetailsJson(const streams::StreamMeta& meta);

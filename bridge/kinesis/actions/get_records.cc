@@ -79,7 +79,7 @@ ApiResult<RecordsPage> readPage(const Json& input, Services& services) {
   }
   // An iterator of an earlier stream with the same name reads nothing of the new one.
   if (meta->generation != it->generation || it->shard >= meta->shards.size()) return fail(noShard);
-  if (isDryRun(input)) return fail(dryRunPassed());
+  if (isDryRun(input)) return fail(dryRunPassed(meta->name, services));
 
   // Optional per-shard read limits: 5 calls/s, and no call while the shard's read bytes are in
   // debt (2 MiB/s); the bytes of this answer are charged after the fetch.

@@ -127,7 +127,7 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
     }
     it.offset = seq->offset + (type == "AFTER_SEQUENCE_NUMBER" ? 1 : 0);
   }
-  if (isDryRun(input)) return fail(dryRunPassed());
+  if (isDryRun(input)) return fail(dryRunPassed(meta->name, services));
   return Json{
       {"ShardIterator", streams::encodeShardIterator(it, services.catalog->iteratorSecret())}};
 }

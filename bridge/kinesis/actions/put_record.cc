@@ -35,7 +35,7 @@ void putRecordOf(ActionCall request, std::string name, RecordInput input,
       [input = std::move(input), dryRun](ActionCall call, streams::StreamMeta stream) mutable {
         auto record = recordFor(stream, input);
         if (!record) return call.reply(fail(record.error()));
-        if (dryRun) return call.reply(fail(dryRunPassed()));
+        if (dryRun) return call.reply(fail(dryRunPassed(stream.name, *call.services)));
         const auto shard = static_cast<std::uint32_t>(record->partition);
         Services* services = call.services;
         if (!admitWrite(*services, stream.name, shard, record->key.size() + record->value.size())) {

@@ -52,7 +52,8 @@ void putRecordsOf(ActionCall request, std::string name, std::vector<RecordInput>
       [records = std::move(records), dryRun](ActionCall call, streams::StreamMeta stream) mutable {
         if (dryRun) {
           auto routed = checkRoutes(stream, records);
-          return call.reply(fail(routed ? dryRunPassed() : routed.error()));
+          return call.reply(
+              fail(routed ? dryRunPassed(stream.name, *call.services) : routed.error()));
         }
         produceRecords(*call.services, std::move(stream), std::move(records),
                        [reply = std::move(call.reply), replyEncoded = std::move(call.replyEncoded),

@@ -17,12 +17,14 @@ TEST(LimitsConfigTest, OffByDefaultWithKinesisRates) {
   EXPECT_EQ(c->limits.writeRecordsPerSecond, 1000);
   EXPECT_EQ(c->limits.readBytesPerSecond, 2 * 1024 * 1024);
   EXPECT_EQ(c->limits.readCallsPerSecond, 5);
+  EXPECT_EQ(c->limits.dryRunsPerSecond, 1);
 }
 
 TEST(LimitsConfigTest, ReadsEveryKey) {
   ConfigErrors errors;
   auto c = parseConfig(R"({"limits":{"enabled":true,"write_bytes_per_second":2048,
-      "write_records_per_second":10,"read_bytes_per_second":4096,"read_calls_per_second":2}})",
+      "write_records_per_second":10,"read_bytes_per_second":4096,"read_calls_per_second":2,
+      "dry_runs_per_second":3}})",
                        {}, errors);
   ASSERT_TRUE(c) << (errors.errors.empty() ? "" : errors.errors[0]);
   EXPECT_TRUE(c->limits.enabled);
@@ -30,6 +32,7 @@ TEST(LimitsConfigTest, ReadsEveryKey) {
   EXPECT_EQ(c->limits.writeRecordsPerSecond, 10);
   EXPECT_EQ(c->limits.readBytesPerSecond, 4096);
   EXPECT_EQ(c->limits.readCallsPerSecond, 2);
+  EXPECT_EQ(c->limits.dryRunsPerSecond, 3);
 }
 
 TEST(LimitsConfigTest, ReportsBadValuesWithTheirPaths) {

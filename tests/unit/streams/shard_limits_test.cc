@@ -33,6 +33,22 @@ TEST_F(ShardLimitsTest, OneMebibytePerSecondPerShard) {
   EXPECT_FALSE(limits_.tryWrite("s", 0, 1024));
 }
 
+TEST_F(ShardLimitsTest, OneDryRunPerSecondPerStreamWhateverTheShard) {
+  EXPECT_TRUE(limits_.tryDryRun("s"));
+  EXPECT_FALSE(limits_.tryDryRun("s"));
+  EXPECT_TRUE(limits_.tryDryRun("t")) << "another stream has its own allowance";
+  EXPECT_TRUE(limits_.tryWrite("s", 0, 10)) << "dry runs and writes are counted apart";
+  clock_.advance(999);
+  EXPECT_FALSE(limits_.tryDryRun("s"));
+  clock_.advance(1);
+  EXPECT_TRUE(limits_.tryDryRun("s"));
+  EXPECT_FALSE(limits_.tryDryRun("s"));
+  clock_.advance(120'000);  // idle past the sweep: the stream starts again with a full second
+  EXPECT_TRUE(limits_.tryDryRun("t"));
+  EXPECT_TRUE(limits_.tryDryRun("s"));
+  EXPECT_FALSE(limits_.tryDryRun("s"));
+}
+
 TEST_F(ShardLimitsTest, RefusedRecordTakesNothing) {
   ASSERT_TRUE(limits_.tryWrite("s", 0, 1024 * 1024 - 10));
   EXPECT_FALSE(limits_.tryWrite("s", 0, 100));  // too big for what is left
