@@ -549,6 +549,10 @@ std::shared_ptr<const Config> parseConfig(const std::string& text,
   auto config = std::make_shared<Config>();
   {
     ObjectReader root(doc, "$", errors.errors);
+    // An editor's pointer to config/schema.json; nothing for kbridge.
+    if (const Json* schema = root.raw("$schema"); schema && !schema->is_string()) {
+      root.error(root.at("$schema"), "must be a string (the JSON Schema's path or URL)");
+    }
     root.object("kinesis", [&](ObjectReader& r) {
       r.endpoint("listen", config->kinesis.listen);
       r.string("region", config->kinesis.region, checkNonEmpty);
