@@ -9,7 +9,6 @@ import base64
 import datetime
 import http.client
 import json
-import os
 import re
 import subprocess
 import urllib.parse
@@ -22,7 +21,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from kbridge_harness import REGION, unique_name, wait_for
+from kbridge_harness import REGION, aws_cli, unique_name, wait_for
 
 ADMIN_KEY, ADMIN_SECRET = "AKIDKBRIDGEADMIN", "admin-secret-for-tests"
 ORDERS_KEY, ORDERS_SECRET = "AKIDKBRIDGEORDERS", "orders-secret-for-tests"
@@ -258,14 +257,7 @@ def test_limited_principal_puts_but_cannot_read_or_touch_other_streams(secured, 
 
 @pytest.fixture(scope="module")
 def aws(secured, tmp_path_factory):
-    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
-    home = tmp_path_factory.mktemp("aws-home")
-    base = dict(os.environ)
-    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        base.pop(name, None)
-    base.update({"AWS_CONFIG_FILE": str(home / "config"),
-                 "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                 "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1", "HOME": str(home)})
+    cli, base = aws_cli(tmp_path_factory.mktemp("aws-home"), credentials=False)
 
     def run(*args, key=ADMIN_KEY, secret=ADMIN_SECRET, region=REGION):
         env = dict(base, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret,

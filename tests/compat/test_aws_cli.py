@@ -1,11 +1,10 @@
 """AWS CLI v2 (the Debian package, /usr/bin/aws) against kbridge: the stream control plane."""
 import json
-import os
 import subprocess
 
 import pytest
 
-from kbridge_harness import (DUMMY_CREDENTIALS, expected_hash_ranges, kafka_topic_exists,
+from kbridge_harness import (aws_cli, expected_hash_ranges, kafka_topic_exists,
                              shard_hash_ranges, shard_id, stream_arn, unique_name, wait_for,
                              wait_for_topic_config)
 from kinesis_checks import HOUR_MS
@@ -13,21 +12,7 @@ from kinesis_checks import HOUR_MS
 
 @pytest.fixture(scope="module")
 def aws(kbridge, tmp_path_factory):
-    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
-    home = tmp_path_factory.mktemp("aws-home")
-    env = dict(os.environ)
-    env.update(DUMMY_CREDENTIALS)
-    env.update({
-        # Nothing from the user's ~/.aws may change what the CLI sends.
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_PAGER": "",
-        "AWS_MAX_ATTEMPTS": "2",
-        "HOME": str(home),
-    })
-    env.pop("AWS_PROFILE", None)
-    version = subprocess.run([cli, "--version"], env=env, capture_output=True, text=True)
-    assert version.returncode == 0 and version.stdout.startswith("aws-cli/2."), version
+    cli, env = aws_cli(tmp_path_factory.mktemp("aws-home"), max_attempts=2)
 
     def run(*args, check=True):
         cmd = [cli, "kinesis", *args, "--endpoint-url", kbridge.endpoint, "--output", "json"]

@@ -10,13 +10,12 @@ empty-shard read of step 1 is left to the SDK tests (LATEST's first, empty read 
 import base64
 import concurrent.futures
 import json
-import os
 import subprocess
 import time
 
 import pytest
 
-from kbridge_harness import DUMMY_CREDENTIALS, unique_name
+from kbridge_harness import aws_cli, unique_name
 from kinesis_checks import (DATA_PLANE_SHARDS, DataPlaneReport, DataPlaneWorkload,
                             check_data_plane_report, check_kafka_view, epoch_ms,
                             next_whole_second_ms, read_shard)
@@ -26,20 +25,8 @@ from kinesis_checks import kinesis_target  # noqa: F401  (a fixture, found by na
 @pytest.fixture(scope="module")
 def aws(kinesis_target, tmp_path_factory):
     server, _ = kinesis_target
-    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
     home = tmp_path_factory.mktemp("aws-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(DUMMY_CREDENTIALS)
-    env.update({
-        # Nothing from the user's ~/.aws may change what the CLI sends.
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_PAGER": "",
-        "AWS_MAX_ATTEMPTS": "1",
-        "HOME": str(home),
-    })
-    version = subprocess.run([cli, "--version"], env=env, capture_output=True, text=True)
-    assert version.returncode == 0 and version.stdout.startswith("aws-cli/2."), version
+    cli, env = aws_cli(home)
 
     def run(*args):
         cmd = [cli, "kinesis", *args, "--endpoint-url", server.endpoint, "--output", "json",

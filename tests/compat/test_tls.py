@@ -22,7 +22,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from kbridge_harness import (DUMMY_CREDENTIALS, REGION, base_config, require_env, unique_name,
+from kbridge_harness import (REGION, aws_cli, base_config, require_env, unique_name,
                              wait_for)
 
 OPENSSL = "openssl"
@@ -72,15 +72,7 @@ def kbridge_tls(kbridge_factory, pki):
 
 @pytest.fixture(scope="module")
 def aws(kbridge_tls, pki, tmp_path_factory):
-    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
-    home = tmp_path_factory.mktemp("aws-home")
-    env = dict(os.environ)
-    env.update(DUMMY_CREDENTIALS)
-    env.update({"AWS_CONFIG_FILE": str(home / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1", "HOME": str(home)})
-    for name in ("AWS_PROFILE", "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-        env.pop(name, None)
+    cli, env = aws_cli(tmp_path_factory.mktemp("aws-home"))
 
     def run(*args, ca_bundle=True, check=True):
         cmd = [cli, "kinesis", *args, "--endpoint-url", kbridge_tls.endpoint, "--output", "json"]

@@ -13,23 +13,16 @@ are
   decompress to exactly the posted records.
 """
 import datetime
-import http.client
 import json
 import pathlib
-import urllib.parse
 
 from example_checks import (archived_objects, archived_records, example_copy, examples_dir,
                             load_example, start)
 from kbridge_harness import kafka_topic, wait_for
 from mapping_checks import group_of, wait_started
 from metrics_checks import metric, scrape
+from rest_checks import assert_cors, request
 
-CORS = {
-    "access-control-allow-origin": "*",
-    "access-control-allow-methods": "GET,POST,OPTIONS",
-    "access-control-allow-headers":
-        "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token",
-}
 
 # What the seed's API receives: JSON events with an id and a source.
 PAYLOADS = [
@@ -42,25 +35,6 @@ PAYLOADS = [
     {"id": "evt-1004", "source": "iot", "deviceId": "sensor-7", "temperature": 21.5,
      "humidity": 0.43},
 ]
-
-
-def request(instance, method, path, body=None):
-    url = urllib.parse.urlsplit(instance.endpoint)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    try:
-        conn.request(method, path, body=None if body is None else json.dumps(body),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        raw = resp.read()
-        heads = {k.lower(): v for k, v in resp.getheaders()}
-        return resp.status, heads, json.loads(raw) if raw else None
-    finally:
-        conn.close()
-
-
-def assert_cors(heads):
-    for name, value in CORS.items():
-        assert heads.get(name) == value, (name, heads)
 
 
 def scaled(path, value):

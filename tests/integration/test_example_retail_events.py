@@ -13,7 +13,6 @@ in a tmp dir): kbridge creates the event stream and its dead-letter stream;
 import base64
 import http.client
 import json
-import os
 import pathlib
 import subprocess
 import urllib.parse
@@ -21,7 +20,7 @@ import urllib.parse
 import pytest
 
 from example_checks import example_copy, load_example, start
-from kbridge_harness import DUMMY_CREDENTIALS, kafka_topic, require_env, wait_for
+from kbridge_harness import aws_cli, kafka_topic, require_env, wait_for
 from mapping_checks import stream_values
 from metrics_checks import metric, scrape
 
@@ -32,16 +31,7 @@ POISON = '{"userId":"poison","eventType":"purchase",'  # cut short: not JSON
 
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory):
-    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
-    home = tmp_path_factory.mktemp("aws-home")
-    env = dict(os.environ)
-    env.update(DUMMY_CREDENTIALS)
-    env.update({"AWS_CONFIG_FILE": str(home / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "2", "HOME": str(home)})
-    env.pop("AWS_PROFILE", None)
-    version = subprocess.run([cli, "--version"], env=env, capture_output=True, text=True)
-    assert version.returncode == 0 and version.stdout.startswith("aws-cli/2."), version
+    cli, env = aws_cli(tmp_path_factory.mktemp("aws-home"), max_attempts=2)
 
     def run(endpoint, *args):
         cmd = [cli, "kinesis", *args, "--endpoint-url", endpoint, "--output", "json",

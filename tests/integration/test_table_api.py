@@ -11,7 +11,6 @@
 - a record that is not JSON fails alone: the others are stored, it goes to the on_failure topic;
 - TTL: items past it are not served, and the sweeper deletes them from the file.
 """
-import http.client
 import json
 import os
 import sqlite3
@@ -22,30 +21,7 @@ import urllib.parse
 from kbridge_harness import require_env, unique_name, wait_for
 from mapping_checks import (create_topic, end_offsets, group_of, mapping, put_all, serving,
                             wait_committed, wait_started, wait_topic_values)
-
-CORS = {
-    "access-control-allow-origin": "*",
-    "access-control-allow-methods": "GET,POST,OPTIONS",
-    "access-control-allow-headers":
-        "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token",
-}
-
-
-def request(instance, method, path, body=None, headers=None):
-    """(status, lower-cased headers, parsed JSON body or None) of one request to the Kinesis
-    listener."""
-    url = urllib.parse.urlsplit(instance.endpoint)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    try:
-        data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-        conn.request(method, path, body=data,
-                     headers={"Content-Type": "application/json", **(headers or {})})
-        resp = conn.getresponse()
-        raw = resp.read()
-        heads = {k.lower(): v for k, v in resp.getheaders()}
-        return resp.status, heads, json.loads(raw) if raw else None
-    finally:
-        conn.close()
+from rest_checks import assert_cors, request
 
 
 def ingest(instance, body):
@@ -53,11 +29,6 @@ def ingest(instance, body):
     assert status == 200, (status, answer)
     assert_cors(heads)
     return answer
-
-
-def assert_cors(heads):
-    for name, value in CORS.items():
-        assert heads.get(name) == value, (name, heads)
 
 
 def wait_item(instance, item_id, timeout=30):

@@ -25,7 +25,6 @@ import pathlib
 import re
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -52,6 +51,25 @@ DUMMY_CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
+
+
+def aws_cli(home: pathlib.Path, max_attempts: int = 1,
+            credentials: bool = True) -> tuple[str, dict[str, str]]:
+    """The AWS CLI v2 to run (KBRIDGE_AWS_CLI, default /usr/bin/aws) and its environment, in which
+    nothing of the user's changes what it sends: no AWS_* variable or CA bundle of the caller's,
+    config and credentials files under `home` (which need not exist), no pager, `max_attempts`
+    attempts, and the dummy credentials unless `credentials` is False. Checks that it is v2."""
+    cli = os.environ.get("KBRIDGE_AWS_CLI", "/usr/bin/aws")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
+    if credentials:
+        env.update(DUMMY_CREDENTIALS)
+    env.update({"AWS_CONFIG_FILE": str(home / "config"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+                "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": str(max_attempts), "HOME": str(home)})
+    version = subprocess.run([cli, "--version"], env=env, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("aws-cli/2."), version
+    return cli, env
 
 
 def require_env(name: str) -> str:
