@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <future>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -29,6 +30,7 @@
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/executor.h"
+#include "common/periodic.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "kafka/admin.h"
@@ -328,12 +330,21 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     lag.start();
     sourceRunner.start();
 
-    // Between signals: every minute, adopted topics that gained partitions grow their streams.
+    // Adopted topics that gained partitions grow their streams: every minute and on SIGHUP, on a
+    // thread of its own, so that a slow or absent Kafka never delays the handling of a signal.
+    std::optional<PeriodicTask> adoptedRefresh;
+    if (!config->streams.adopt.empty()) {
+      adoptedRefresh.emplace(kAdoptedRefreshInterval, [&config, &services] {
+        refreshAdoptedStreams(config->streams.adopt, services);
+      });
+    }
     for (;;) {
-      const int signo = signalWithin(signals, kAdoptedRefreshInterval);
+      const int signo = signalWithin(signals, std::chrono::seconds(3600));
       if (isStop(signo)) break;
-      if (signo == SIGHUP) reloadTls({&kinesisListener, adminListener.get()});
-      if (!config->streams.adopt.empty()) refreshAdoptedStreams(config->streams.adopt, services);
+      if (signo == SIGHUP) {
+        reloadTls({&kinesisListener, adminListener.get()});
+        if (adoptedRefresh) adoptedRefresh->poke();
+      }
     }
     spdlog::info("kbridge stopping");
     ready = false;
@@ -348,6 +359,7 @@ int serve(const std::string& configPath, const Plugins& plugins) {
     // 200 when at all possible.
     producer->flush(std::chrono::seconds(10));
     io.stop();
+    adoptedRefresh.reset();  // after its run in progress, if any: it uses the catalog
     catalog.stop();
     metrics.removeScrapeHook(queueHook);
     if (!destroyWithin(std::move(fetcher), std::chrono::seconds(5))) {
