@@ -3,21 +3,7 @@
 namespace kbridge {
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
-      for (;;) {
-        std::function<void()> task;
-        {
-          std::unique_lock lock(mutex_);
-          ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-          if (tasks_.empty()) return;  // stopping and drained
-          task = std::move(tasks_.front());
-          tasks_.pop_front();
-        }
-        task();
-      }
-    });
-  }
+  growTo(threads);
 }
 
 ThreadPool::~ThreadPool() {
@@ -26,7 +12,33 @@ ThreadPool::~ThreadPool() {
     stopping_ = true;
   }
   ready_.notify_all();
+  // No thread is added once stopping_ is set, so threads_ no longer changes.
   for (auto& t : threads_) t.join();
+}
+
+void ThreadPool::growTo(int threads) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return;
+  while (static_cast<int>(threads_.size()) < threads) threads_.emplace_back([this] { work(); });
+}
+
+int ThreadPool::size() {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(threads_.size());
+}
+
+void ThreadPool::work() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping and drained
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
 }
 
 void ThreadPool::post(std::function<void()> task) {

@@ -23,8 +23,13 @@ class ThreadPool final : public Executor {
   explicit ThreadPool(int threads);
   ~ThreadPool() override;
   void post(std::function<void()> task) override;
+  // Adds threads until there are `threads` (never removes any; nothing once destruction began).
+  void growTo(int threads);
+  int size();
 
  private:
+  void work();
+
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> tasks_;

@@ -498,6 +498,12 @@ void MappingWorker::onAssigned(const kafka::PartitionOffsets& partitions) {
     if (metrics_) shard->iteratorAge = &metrics_->iteratorAge(shard->shardId);
     shards_[partition] = shard;
   }
+  // The pool was sized by the stream's shards when the mapping started; an adopted topic may have
+  // gained partitions since (app/adopted_streams.h), and each needs its lanes.
+  if (pool_) {
+    pool_->growTo(
+        std::clamp(static_cast<int>(shards_.size()) * options_.lanes, 1, kMaxPoolThreads));
+  }
   spdlog::info("mapping {}: assigned {} shard(s)", mapping_.name, partitions.size());
 }
 
