@@ -98,6 +98,11 @@ bool MappingWorker::sleepUnlessStopping(std::chrono::milliseconds d) {
   return !stopSignal_.wait_for(lock, d, [this] { return stopping_.load(); });
 }
 
+// One thread per lane of every shard, within bounds: the pool at start, and as shards arrive.
+int MappingWorker::poolThreads(std::size_t shards) const {
+  return std::clamp(static_cast<int>(shards) * options_.lanes, 1, kMaxPoolThreads);
+}
+
 bool MappingWorker::waitForStream() {
   bool warned = false;
   while (!stopping_) {
@@ -105,9 +110,7 @@ bool MappingWorker::waitForStream() {
       if (auto stream = catalog_->find(mapping_.stream)) {
         generation_ = stream->generation;
         topic_ = stream->topic;
-        const int threads = std::clamp(static_cast<int>(stream->shards.size()) * options_.lanes, 1,
-                                       kMaxPoolThreads);
-        pool_ = std::make_unique<ThreadPool>(threads);
+        pool_ = std::make_unique<ThreadPool>(poolThreads(stream->shards.size()));
         return true;
       }
     }
@@ -500,10 +503,7 @@ void MappingWorker::onAssigned(const kafka::PartitionOffsets& partitions) {
   }
   // The pool was sized by the stream's shards when the mapping started; an adopted topic may have
   // gained partitions since (app/adopted_streams.h), and each needs its lanes.
-  if (pool_) {
-    pool_->growTo(
-        std::clamp(static_cast<int>(shards_.size()) * options_.lanes, 1, kMaxPoolThreads));
-  }
+  if (pool_) pool_->growTo(poolThreads(shards_.size()));
   spdlog::info("mapping {}: assigned {} shard(s)", mapping_.name, partitions.size());
 }
 

@@ -96,6 +96,7 @@ class MappingWorker final : public kafka::GroupRebalanceListener {
   void onRevoked(const std::vector<std::int32_t>& partitions) override;
 
  private:
+  int poolThreads(std::size_t shards) const;
   struct Shard {
     std::int32_t partition = 0;
     std::string shardId;
