@@ -219,30 +219,19 @@ LagMonitor::~LagMonitor() {
 }
 
 void LagMonitor::start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
-}
-
-void LagMonitor::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void LagMonitor::run() {
-  const auto interval = std::chrono::seconds(config_->lag.intervalS);
-  for (;;) {
+  if (task_) return;
+  task_.emplace(std::chrono::seconds(config_->lag.intervalS), [this] {
     try {
       evaluateOnce();
     } catch (const std::exception& e) {
       spdlog::error("lag monitor: {}", e.what());
     }
-    std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, interval, [this] { return stopping_; })) return;
-  }
+  });
+  task_->poke();  // the first round at once
+}
+
+void LagMonitor::stop() {
+  task_.reset();  // after the round in progress, if any
 }
 
 void LagMonitor::evaluateOnce() {

@@ -10,7 +10,6 @@
 // admin listener's I/O threads serve them. sampleGroup() is also what `kbridge lag` uses for its
 // one-shot table.
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -20,11 +19,11 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/periodic.h"
 #include "config/config.h"
 #include "kafka/group_offsets.h"
 #include "ops/lag_rules.h"
@@ -128,7 +127,6 @@ class LagMonitor {
   void exportMetrics(MetricsRegistry& registry);
 
  private:
-  void run();
   void syncMetrics();
 
   std::shared_ptr<const config::Config> config_;
@@ -136,15 +134,13 @@ class LagMonitor {
   StreamDirectory streams_;
   const Clock& clock_;
 
-  mutable std::mutex mutex_;  // guards groups_, history_, stopping_
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  mutable std::mutex mutex_;  // guards groups_, history_
   std::vector<GroupLag> groups_;
   std::map<std::tuple<std::string, std::string, std::int32_t>, std::deque<LagSample>> history_;
-  std::thread thread_;
 
   struct Metrics;
   std::unique_ptr<Metrics> metrics_;
+  std::optional<PeriodicTask> task_;  // last: its rounds use everything above
 };
 
 }  // namespace kbridge::ops
