@@ -1,6 +1,7 @@
 #include "streams/shard_limits.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace kbridge::streams {
 namespace {
@@ -9,6 +10,15 @@ constexpr std::int64_t kIdleShardMs = 60'000;
 
 void refill(double& tokens, double rate, std::int64_t elapsedMs) {
   tokens = std::min(rate, tokens + rate * static_cast<double>(elapsedMs) / 1000.0);
+}
+
+// Refills buckets last refilled at `lastRefillMs` up to `now`.
+template <class Bucket>
+void refillUntil(std::initializer_list<Bucket*> buckets, std::int64_t& lastRefillMs,
+                 std::int64_t now) {
+  if (now <= lastRefillMs) return;
+  for (Bucket* bucket : buckets) refill(bucket->tokens, bucket->rate, now - lastRefillMs);
+  lastRefillMs = now;
 }
 
 }  // namespace
@@ -29,13 +39,7 @@ ShardLimits::ShardBuckets& ShardLimits::bucketsFor(const std::string& stream, st
     b.lastRefillMs = now;
     return b;
   }
-  const std::int64_t elapsed = now - b.lastRefillMs;
-  if (elapsed > 0) {
-    for (Bucket* bucket : {&b.writeBytes, &b.writeRecords, &b.readBytes, &b.readCalls}) {
-      refill(bucket->tokens, bucket->rate, elapsed);
-    }
-    b.lastRefillMs = now;
-  }
+  refillUntil({&b.writeBytes, &b.writeRecords, &b.readBytes, &b.readCalls}, b.lastRefillMs, now);
   return b;
 }
 
@@ -88,10 +92,10 @@ bool ShardLimits::tryDryRun(const std::string& stream) {
   StreamBuckets& b = it->second;
   if (added) {
     b.dryRuns = {rates_.dryRunsPerSecond, rates_.dryRunsPerSecond};
-  } else if (now > b.lastRefillMs) {
-    refill(b.dryRuns.tokens, b.dryRuns.rate, now - b.lastRefillMs);
+    b.lastRefillMs = now;
+  } else {
+    refillUntil({&b.dryRuns}, b.lastRefillMs, now);
   }
-  b.lastRefillMs = std::max(b.lastRefillMs, now);
   if (b.dryRuns.tokens < 1.0) return false;
   b.dryRuns.tokens -= 1.0;
   return true;
