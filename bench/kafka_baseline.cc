@@ -5,7 +5,7 @@
 //
 //   --create                  Creates T (1 partition, replication factor 1; an existing T is fine).
 //   --mode produce            --connections N workers share one producer configured as kbridge's
-//                             (idempotent, acks=all, linger.ms=1, copy of each payload). Each
+//                             (idempotent, acks=all, linger.ms=0, copy of each payload). Each
 //                             worker produces --batch records (default 500) of --record-bytes bytes
 //                             (default 100) to partition 0, waits for all their delivery reports —
 //                             as one PutRecords of 500 does — and repeats for --warmup + --duration
@@ -44,7 +44,7 @@ struct Options {
   int connections = 1, batch = 500, recordBytes = 100;
   double duration = 10, warmup = 1;
   long long maxRecords = 0, expect = 0;
-  std::string lingerMs = "1";  // kbridge's producer setting
+  std::string lingerMs = "0";  // kbridge's producer setting
   int brokerPid = 0;
 };
 
