@@ -29,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kIdleCursor = std::chrono::seconds(60);
 constexpr auto kSweepInterval = std::chrono::seconds(5);
 constexpr int kFirstRecordWaitMs = 2000;  // how long to wait for records known to exist
+constexpr auto kWakeInterval = std::chrono::milliseconds(50);
 
 struct Cursor {
   std::mutex mutex;  // one reader per partition at a time
@@ -38,6 +39,7 @@ struct Cursor {
   std::int64_t position = -1;  // offset of the next message the prefetch queue will deliver
   Watermarks known{-1, -1};    // from the last query; `high` raised by fetch responses
   Clock::time_point lastUse;
+  Clock::time_point lastWake;  // the last wakeFetchers for this partition
 };
 
 class RdKafkaFetcher final : public Fetcher {
@@ -93,14 +95,27 @@ class RdKafkaFetcher final : public Fetcher {
     std::vector<rd_kafka_message_t*> messages(wanted);
     const auto deadline = Clock::now() + std::chrono::milliseconds(kFirstRecordWaitMs);
     std::size_t bytes = 0;
+    bool looked = false;  // the prefetch queue was read once without waiting
     while (result.records.size() < wanted && bytes < maxBytes) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      const int waitMs =
-          result.records.empty() ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : 0;
+      const int waitMs = result.records.empty() && looked
+                             ? static_cast<int>(std::max<std::int64_t>(left.count(), 0))
+                             : 0;
       ssize_t n = rd_kafka_consume_batch(cursor->topic, partition, waitMs, messages.data(),
                                          wanted - result.records.size());
       if (n < 0) return fail(makeKafkaError(rd_kafka_last_error(), ""));
+      if (n == 0 && result.records.empty() && !looked) {
+        // Records exist here but none are queued: a fetch is in flight, or librdkafka's fetcher
+        // is backing off because the queue was full until the reader drained it (see
+        // wakeFetchers). Wake it (at most every 50 ms per cursor), then wait.
+        looked = true;
+        if (const auto now = Clock::now(); now - cursor->lastWake >= kWakeInterval) {
+          cursor->lastWake = now;
+          wakeFetchers(rk_.get(), topic, {partition}, 1);
+        }
+        continue;
+      }
       if (n == 0) break;
       bool stop = false;
       for (ssize_t i = 0; i < n; ++i) {

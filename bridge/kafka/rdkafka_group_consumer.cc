@@ -113,7 +113,6 @@ class RdKafkaGroupConsumer final : public GroupConsumer {
   void resume(const std::vector<std::int32_t>& partitions) override {
     if (auto list = listOf(partitions)) {
       rd_kafka_resume_partitions(rk_.get(), list.get());
-      // A resume does not wake the broker thread either (see wakeFetchers).
       wakeFetchers(partitions);
     }
   }
@@ -225,24 +224,13 @@ class RdKafkaGroupConsumer final : public GroupConsumer {
     return RD_KAFKA_OFFSET_END;
   }
 
-  // librdkafka stops fetching a partition once its prefetch queue holds `queued.min.messages`
-  // (or `queued.max.messages.kbytes`) and looks at it again only when the broker thread next
-  // wakes: up to a second when nothing else happens on that connection (from librdkafka 2.2 by
-  // `fetch.queue.backoff.ms`, default also a second). A reader that drains the queue faster than
-  // that, 100,000 records in well under a second, then waited out the rest of it: the null
-  // handler read 0.2-0.35 M records/s with its poll loop idle most of the time. A poll that
-  // finds the queue drained right after a full one is that moment: a ListOffsets for the
-  // partitions just read goes to their leaders' broker threads, which wakes them, and they fetch
-  // again at once (at most one such query per 50 ms). A resumed partition is woken the same way.
-  // Errors do not matter: it is only a wake-up.
+  // A poll that finds the prefetch queue drained right after a full one is the moment the
+  // fetcher may be waiting out librdkafka's back-off (see kafka::wakeFetchers): the null handler
+  // read 0.2-0.35 M records/s with its poll loop idle most of the time. At most one wake-up per
+  // 50 ms; a resumed partition is woken at once.
   void wakeFetchers(const std::vector<std::int32_t>& partitions) {
     lastWake_ = std::chrono::steady_clock::now();
-    RdPartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
-    for (auto partition : partitions) {
-      rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(), partition)->offset =
-          RD_KAFKA_OFFSET_END;  // as a timestamp: "the latest offset"
-    }
-    (void)rd_kafka_offsets_for_times(rk_.get(), list.get(), 500);
+    kafka::wakeFetchers(rk_.get(), options_.topic, partitions, 1);
   }
 
   RdPartitionListPtr listOf(const std::vector<std::int32_t>& partitions) {

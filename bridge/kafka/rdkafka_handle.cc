@@ -98,6 +98,18 @@ KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& 
   return marks->high;
 }
 
+void wakeFetchers(rd_kafka_t* rk, const std::string& topic,
+                  const std::vector<std::int32_t>& partitions, int timeoutMs) {
+  if (partitions.empty()) return;
+  RdPartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (auto partition : partitions) {
+    // As a timestamp, RD_KAFKA_OFFSET_END asks for the latest offset.
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset =
+        RD_KAFKA_OFFSET_END;
+  }
+  (void)rd_kafka_offsets_for_times(rk, list.get(), timeoutMs);
+}
+
 KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, int timeoutMs) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> owner(rkt, rd_kafka_topic_destroy);

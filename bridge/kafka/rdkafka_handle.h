@@ -59,6 +59,18 @@ KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& 
                                              int timeoutMs);
 KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, int timeoutMs);
 
+// librdkafka stops fetching a partition once its prefetch queue holds `queued.min.messages`
+// (100,000) or `queued.max.messages.kbytes`, and looks at it again only when that handle's broker
+// thread next wakes: up to a second later when nothing else happens on the connection (from
+// librdkafka 2.2 the back-off is `fetch.queue.backoff.ms`, also a second by default). A resume
+// does not wake it either. A reader faster than the fetcher refills drains the queue and then
+// waits out the rest of that second. This sends a ListOffsets ("latest") for `partitions` through
+// `rk`, which wakes the broker threads of their leaders, and they fetch again at once. It waits
+// for the answer at most `timeoutMs` (the request is sent either way; librdkafka drops a late
+// answer) and ignores it: it is only a wake-up.
+void wakeFetchers(rd_kafka_t* rk, const std::string& topic,
+                  const std::vector<std::int32_t>& partitions, int timeoutMs);
+
 // Admin API requests (the admin client and the group-offsets client): options for `op` with a
 // request timeout, and one request — `submit(queue)` sends it, the result event comes back on the
 // queue (a time-out or request-level error is a failure), `read(event)` turns it into the result.
