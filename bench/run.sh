@@ -12,7 +12,8 @@
 # Environment: KBRIDGE_BIN (kbridge executable; default build/bin/kbridge, built first),
 # BENCH_DURATION (seconds per workload, default 10), BENCH_WARMUP (default 2),
 # BENCH_BROKER_WARMUP (seconds of unmeasured writes before the first workload, default 5),
-# BENCH_RSS_DURATION (default 60), BENCH_DRAIN_RECORDS (records in the drained shard, default 100000).
+# BENCH_RSS_DURATION (default 60), BENCH_DRAIN_RECORDS (records in the drained shard, default 100000),
+# BENCH_BACKLOG_RECORDS (the backlog drain's shard, kbridge and raw librdkafka only, default 1000000).
 # BENCH_LINGER_MS (linger.ms of kbridge's producer, via kafka.rdkafka, and of raw librdkafka; default: kbridge's 0).
 #
 # Everything listens on 127.0.0.1 only; every load run is bounded in time; the broker, kbridge and
@@ -36,6 +37,7 @@ done
 dur="${BENCH_DURATION:-10}" warm="${BENCH_WARMUP:-2}" rss_dur="${BENCH_RSS_DURATION:-60}"
 broker_warm="${BENCH_BROKER_WARMUP:-5}"
 drain_n="${BENCH_DRAIN_RECORDS:-100000}"
+backlog_n="${BENCH_BACKLOG_RECORDS:-1000000}"
 if ((quick)); then dur=3 warm=1 rss_dur=15; fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -170,6 +172,8 @@ for s in bench bench-drain; do
 done
 raw --topic bench-raw --create >/dev/null || die "creating topic bench-raw failed"
 raw --topic bench-raw-drain --create >/dev/null || die "creating topic bench-raw-drain failed"
+kb --stream bench-backlog --create-stream 1 >/dev/null || die "CreateStream bench-backlog on kbridge failed"
+raw --topic bench-raw-backlog --create >/dev/null || die "creating topic bench-raw-backlog failed"
 
 # Does kbridge serve the data plane yet? One PutRecords of one record tells.
 kb_data=1
@@ -232,6 +236,16 @@ drain=(--op drain --expect "$drain_n" --limit 10000 --duration "$dur")
 run W5 kinesalite kl --stream bench-drain "${drain[@]}"
 run W5 librdkafka raw --topic bench-raw-drain --mode consume --expect "$drain_n" --duration "$dur"
 
+# A backlog larger than librdkafka's prefetch queue (queued.min.messages, 100,000 records): a
+# reader that drains that queue faster than the fetcher refills it meets librdkafka's fetch
+# back-off (kafka::wakeFetchers). kinesalite would take minutes to fill, so kbridge and raw only.
+workload "GetRecords drain of a $backlog_n-record backlog (kbridge and raw librdkafka; passes for ${dur} s)"
+fill=(--op putrecords --connections 4 --max-records "$backlog_n" --duration 120)
+((kb_data)) && run F kbridge kb --stream bench-backlog "${fill[@]}"
+run F librdkafka raw --topic bench-raw-backlog --mode produce --connections 4 --max-records "$backlog_n" --duration 120
+((kb_data)) && run W8 kbridge kb --stream bench-backlog --op drain --expect "$backlog_n" --limit 10000 --duration "$dur"
+run W8 librdkafka raw --topic bench-raw-backlog --mode consume --expect "$backlog_n" --duration "$dur"
+
 kb_hwm="$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$kb_pid/status" 2>/dev/null || true)"
 
 # ---- report --------------------------------------------------------------------------------
@@ -244,7 +258,7 @@ val() {
 
 declare -A names=([W1]="PutRecords 500x100B c=1" [W2]="PutRecords 500x100B c=4" [W3]="PutRecord 100B c=1"
   [W4]="PutRecord 100B c=16" [W5]="GetRecords drain (Limit 10000)" [W6]="PutRecords c=4, ${rss_dur} s"
-  [W7]="GetShardIterator c=1 (calls)")
+  [W7]="GetShardIterator c=1 (calls)" [W8]="GetRecords drain, backlog")
 
 echo
 echo "kbridge benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Kafka at $bootstrap (1 partition / 1 shard)"
@@ -253,7 +267,7 @@ echo
 row() { printf '%-31s %-10s %10s %7s %8s %8s %8s %7s %7s %8s %6s\n' "$@"; }
 row workload system records/s MB/s p50_ms p99_ms srv_cpu% srv_rss kafka% loadgen% errors
 row ------------------------------- ---------- ---------- ------- -------- -------- -------- ------- ------- -------- ------
-for id in W1 W2 W3 W4 W7 W5 W6; do
+for id in W1 W2 W3 W4 W7 W5 W8 W6; do
   for sys in kbridge kinesalite librdkafka; do
     if [[ "$sys" == kbridge ]] && ((!kb_data)); then
       [[ "$id" == W6 ]] || printf '%-32s %-11s %s\n' "${names[$id]}" kbridge "pending data plane"
@@ -262,7 +276,7 @@ for id in W1 W2 W3 W4 W7 W5 W6; do
     rps="$(val "$id" "$sys" records_per_s)"
     [[ -n "$rps" ]] || continue
     p50="$(val "$id" "$sys" p50_ms)" p99="$(val "$id" "$sys" p99_ms)"
-    if [[ "$sys" == librdkafka && "$id" == W5 ]]; then p50=- p99=-; fi
+    if [[ "$sys" == librdkafka && ("$id" == W5 || "$id" == W8) ]]; then p50=- p99=-; fi
     e1="$(val "$id" "$sys" errors)" e2="$(val "$id" "$sys" failed_records)"
     errs=$((${e1:-0} + ${e2:-0}))
     row "${names[$id]}" "$sys" "$rps" "$(val "$id" "$sys" mb_per_s)" "$p50" "$p99" \
@@ -314,6 +328,8 @@ info putrecords_c1_librdkafka_vs_kinesalite "$(ratio W1 librdkafka kinesalite)" 
   "the ceiling of putrecords_c1_vs_kinesalite"
 info getsharditerator_c1_vs_kinesalite "$(ratio W7 kbridge kinesalite)" \
   "not a target; p50 $(kbv W7 kbridge p50_ms) ms against $(val W7 kinesalite p50_ms) ms"
+info getrecords_backlog_vs_librdkafka_consume "$(ratio W8 kbridge librdkafka)" \
+  "not a target; $backlog_n records, kbridge p99 per call $(kbv W8 kbridge p99_ms) ms"
 target putrecords_c1_vs_kinesalite "$(ratio W1 kbridge kinesalite)" ">=" 20 x
 target putrecords_c4_vs_kinesalite "$(ratio W2 kbridge kinesalite)" ">=" 20 x
 target putrecords_c1_vs_librdkafka_produce "$(ratio W1 kbridge librdkafka)" ">=" 0.5 x
