@@ -14,6 +14,10 @@
 // watermark (updated by every fetch response). Any other read — a seek, a reader that caught up
 // with the known end, the first read after an error — asks the broker, so an empty answer is never
 // given while records exist, and a record acknowledged before GetRecords is seen by it.
+//
+// A sequential read that finds the prefetch queue empty wakes the fetch (wakeFetchers) before it
+// waits: librdkafka stops fetching while the queue is full and would look again up to a second
+// after the reader had drained it.
 
 #include <chrono>
 #include <map>
