@@ -44,6 +44,7 @@ struct Cursor {
   Watermarks known{-1, -1};    // from the last query; `high` raised by fetch responses
   Clock::time_point lastUse;
   Clock::time_point lastWake;  // the last wakeFetchers for this partition
+  bool draining = false;       // the last read found its records already queued
 };
 
 class RdKafkaFetcher final : public Fetcher {
@@ -110,11 +111,13 @@ class RdKafkaFetcher final : public Fetcher {
                                          wanted - result.records.size());
       if (n < 0) return fail(makeKafkaError(rd_kafka_last_error(), ""));
       if (n == 0 && result.records.empty() && !looked) {
-        // Records exist here but none are queued: a fetch is in flight, or librdkafka's fetcher
-        // is backing off because the queue was full until the reader drained it (see
-        // wakeFetchers). Wake it (at most every 50 ms per cursor), then wait.
+        // Records exist here but none are queued: a fetch is in flight, or — for a reader that
+        // has been draining a backlog straight from the queue — librdkafka's fetcher is backing
+        // off because the queue was full until the reader drained it (see wakeFetchers). Wake it
+        // then (at most every 50 ms per cursor), and wait. A reader at the tail sends nothing.
         looked = true;
-        if (const auto now = Clock::now(); now - cursor->lastWake >= kWakeInterval) {
+        if (const auto now = Clock::now();
+            cursor->draining && now - cursor->lastWake >= kWakeInterval) {
           cursor->lastWake = now;
           wakeFetchers(rk_.get(), topic, {partition}, 1);
         }
@@ -147,6 +150,7 @@ class RdKafkaFetcher final : public Fetcher {
       }
     }
     if (!result.records.empty()) result.nextOffset = result.records.back().offset + 1;
+    cursor->draining = !looked && !result.records.empty();
     sweepIdle(cursor.get());
     return result;
   }
