@@ -33,7 +33,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kIdleCursor = std::chrono::seconds(60);
 constexpr auto kSweepInterval = std::chrono::seconds(5);
 constexpr int kFirstRecordWaitMs = 2000;  // how long to wait for records known to exist
-constexpr auto kWakeInterval = std::chrono::milliseconds(50);
 
 struct Cursor {
   std::mutex mutex;  // one reader per partition at a time
@@ -117,9 +116,9 @@ class RdKafkaFetcher final : public Fetcher {
         // then (at most every 50 ms per cursor), and wait. A reader at the tail sends nothing.
         looked = true;
         if (const auto now = Clock::now();
-            cursor->draining && now - cursor->lastWake >= kWakeInterval) {
+            cursor->draining && now - cursor->lastWake >= kFetchWakeInterval) {
           cursor->lastWake = now;
-          wakeFetchers(rk_.get(), topic, {partition}, 1);
+          wakeFetchers(rk_.get(), topic, {partition});
         }
         continue;
       }

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -78,16 +77,14 @@ class RdKafkaGroupConsumer final : public GroupConsumer {
       rd_kafka_timestamp_type_t type;
       r.timestampMs = rd_kafka_message_timestamp(m, &type);
       rd_kafka_message_destroy(m);
-      if (out.empty() || out.back().partition != r.partition) seen_.insert(r.partition);
       out.push_back(std::move(r));
     }
     const bool full = out.size() == maxRecords;
-    if (!full && lastPollFull_ && !seen_.empty() &&
-        std::chrono::steady_clock::now() - lastWake_ >= std::chrono::milliseconds(50)) {
-      wakeFetchers({seen_.begin(), seen_.end()});
+    if (!full && lastPollFull_ &&
+        std::chrono::steady_clock::now() - lastWake_ >= kFetchWakeInterval) {
+      wakeFetchers(assigned());
     }
     lastPollFull_ = full;
-    if (!full) seen_.clear();
     return out;
   }
 
@@ -226,11 +223,21 @@ class RdKafkaGroupConsumer final : public GroupConsumer {
 
   // A poll that finds the prefetch queue drained right after a full one is the moment the
   // fetcher may be waiting out librdkafka's back-off (see kafka::wakeFetchers): the null handler
-  // read 0.2-0.35 M records/s with its poll loop idle most of the time. At most one wake-up per
-  // 50 ms; a resumed partition is woken at once.
+  // read 0.2-0.35 M records/s with its poll loop idle most of the time. Then the member's whole
+  // assignment is woken (one ListOffsets per leader), at most once per kFetchWakeInterval; a
+  // resumed partition is woken at once.
   void wakeFetchers(const std::vector<std::int32_t>& partitions) {
     lastWake_ = std::chrono::steady_clock::now();
-    kafka::wakeFetchers(rk_.get(), options_.topic, partitions, 1);
+    kafka::wakeFetchers(rk_.get(), options_.topic, partitions);
+  }
+
+  std::vector<std::int32_t> assigned() {
+    std::vector<std::int32_t> partitions;
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return partitions;
+    RdPartitionListPtr owner(list);
+    for (int i = 0; i < list->cnt; ++i) partitions.push_back(list->elems[i].partition);
+    return partitions;
   }
 
   RdPartitionListPtr listOf(const std::vector<std::int32_t>& partitions) {
@@ -246,9 +253,8 @@ class RdKafkaGroupConsumer final : public GroupConsumer {
   RdKafkaPtr rk_;
   bool closing_ = false;
   bool closed_ = false;
-  // Fetch wake-ups (wakeFetchers): partitions read since the last partial poll, whether the last
-  // poll was full, when the last wake-up was sent. Used by the polling thread only.
-  std::set<std::int32_t> seen_;
+  // Fetch wake-ups (wakeFetchers): whether the last poll was full, when the last wake-up was sent.
+  // Used by the polling thread only.
   bool lastPollFull_ = false;
   std::chrono::steady_clock::time_point lastWake_{};
 };

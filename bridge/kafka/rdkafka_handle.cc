@@ -99,7 +99,7 @@ KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& 
 }
 
 void wakeFetchers(rd_kafka_t* rk, const std::string& topic,
-                  const std::vector<std::int32_t>& partitions, int timeoutMs) {
+                  const std::vector<std::int32_t>& partitions) {
   if (partitions.empty()) return;
   RdPartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (auto partition : partitions) {
@@ -107,7 +107,8 @@ void wakeFetchers(rd_kafka_t* rk, const std::string& topic,
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset =
         RD_KAFKA_OFFSET_END;
   }
-  (void)rd_kafka_offsets_for_times(rk, list.get(), timeoutMs);
+  // 1 ms: the request is queued for the broker thread (the wake-up) before the wait begins.
+  (void)rd_kafka_offsets_for_times(rk, list.get(), 1);
 }
 
 KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, int timeoutMs) {

@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -65,11 +66,12 @@ KafkaResult<int> queryPartitionCount(rd_kafka_t* rk, const std::string& topic, i
 // librdkafka 2.2 the back-off is `fetch.queue.backoff.ms`, also a second by default). A resume
 // does not wake it either. A reader faster than the fetcher refills drains the queue and then
 // waits out the rest of that second. This sends a ListOffsets ("latest") for `partitions` through
-// `rk`, which wakes the broker threads of their leaders, and they fetch again at once. It waits
-// for the answer at most `timeoutMs` (the request is sent either way; librdkafka drops a late
-// answer) and ignores it: it is only a wake-up.
+// `rk`, which wakes the broker threads of their leaders, and they fetch again at once. It does
+// not wait for the answer (librdkafka drops it): it is only a wake-up. Callers send at most one
+// per kFetchWakeInterval for a reader that keeps draining the queue.
 void wakeFetchers(rd_kafka_t* rk, const std::string& topic,
-                  const std::vector<std::int32_t>& partitions, int timeoutMs);
+                  const std::vector<std::int32_t>& partitions);
+inline constexpr std::chrono::milliseconds kFetchWakeInterval{50};
 
 // Admin API requests (the admin client and the group-offsets client): options for `op` with a
 // request timeout, and one request — `submit(queue)` sends it, the result event comes back on the
