@@ -192,9 +192,8 @@ workload() { log "$*"; }
 # than the last (raw librdkafka). Both write paths run first, unmeasured.
 workload "Broker warm-up: ${broker_warm} s of PutRecords (kbridge) and of produce (raw librdkafka), not measured"
 warm_common=(--connections 4 --duration "$broker_warm" --warmup 0)
-((kb_data)) && "$load" --endpoint "$kb_url" --stream bench --op putrecords "${warm_common[@]}" >/dev/null 2>>"$work/loadgen.err"
-"$baseline" --bootstrap "$bootstrap" --topic bench-raw --mode produce "${warm_common[@]}" "${raw_extra[@]}" \
-  >/dev/null 2>>"$work/loadgen.err"
+((kb_data)) && kb --stream bench --op putrecords "${warm_common[@]}" >/dev/null 2>>"$work/loadgen.err"
+raw --topic bench-raw --mode produce "${warm_common[@]}" "${raw_extra[@]}" >/dev/null 2>>"$work/loadgen.err"
 
 workload "PutRecords 500x100 B, 1 connection (${dur} s each)"
 ((kb_data)) && run W1 kbridge kb --stream bench --op putrecords --connections 1 "${put_common[@]}"
