@@ -72,11 +72,36 @@ RdKafkaPtr makeRdKafkaClient(rd_kafka_type_t type, RdConfPtr conf) {
   return RdKafkaPtr(rk);
 }
 
+namespace {
+
+// Asks again, within `timeoutMs`, while the partition has no leader that answers: just after its
+// topic was created (the broker takes it over a moment after CreateTopics returned, and until then
+// answers NOT_LEADER_OR_FOLLOWER) or while leadership moves. librdkafka 2.0.2 hands those errors
+// of a ListOffsets straight back.
+template <typename Query>
+rd_kafka_resp_err_t askWhileLeaderMoves(int timeoutMs, Query query) {
+  constexpr auto kBackoff = std::chrono::milliseconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const rd_kafka_resp_err_t err =
+        query(static_cast<int>(std::max<std::int64_t>(left.count(), 1)));
+    const bool moving = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                        err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!moving || std::chrono::steady_clock::now() + kBackoff >= deadline) return err;
+    std::this_thread::sleep_for(kBackoff);
+  }
+}
+
+}  // namespace
+
 KafkaResult<Watermarks> queryWatermarks(rd_kafka_t* rk, const std::string& topic,
                                         std::int32_t partition, int timeoutMs) {
   Watermarks w;
-  if (auto e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &w.low, &w.high,
-                                                timeoutMs)) {
+  if (auto e = askWhileLeaderMoves(timeoutMs, [&](int ms) {
+        return rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &w.low, &w.high, ms);
+      })) {
     return fail(makeKafkaError(e, ""));
   }
   return w;
@@ -86,12 +111,15 @@ KafkaResult<std::int64_t> queryOffsetForTime(rd_kafka_t* rk, const std::string& 
                                              std::int32_t partition, std::int64_t timestampMs,
                                              int timeoutMs) {
   RdPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = timestampMs;
-  if (auto e = rd_kafka_offsets_for_times(rk, list.get(), timeoutMs)) {
+  auto& p = *rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+  if (auto e = askWhileLeaderMoves(timeoutMs, [&](int ms) {
+        p.offset = timestampMs;
+        p.err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        const auto err = rd_kafka_offsets_for_times(rk, list.get(), ms);
+        return err ? err : p.err;
+      })) {
     return fail(makeKafkaError(e, ""));
   }
-  const auto& p = list->elems[0];
-  if (p.err) return fail(makeKafkaError(p.err, ""));
   if (p.offset >= 0) return static_cast<std::int64_t>(p.offset);
   auto marks = queryWatermarks(rk, topic, partition, timeoutMs);  // no record that late
   if (!marks) return fail(marks.error());
