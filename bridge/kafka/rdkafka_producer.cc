@@ -4,21 +4,26 @@
 // thread) fills in its slot's result; the last report of a batch calls the batch's callback and
 // frees it. Produce calls never wait: QUEUE_FULL fails the record at once.
 
+#include <algorithm>
 #include <atomic>
-#include <mutex>
+#include <chrono>
 #include <thread>
 
 #include "kafka/producer.h"
 #include "kafka/rdkafka_handle.h"
+#include "kafka/send_gate.h"
 
 namespace kbridge::kafka {
 namespace {
 
 struct BatchContext;
+struct RecordSlot;
+using Gate = SendGate<RecordSlot*>;
 
 struct RecordSlot {
   BatchContext* batch;
   size_t index;
+  Gate::Send* send = nullptr;  // set when the record is handed to librdkafka
 };
 
 struct BatchContext {
@@ -37,8 +42,9 @@ struct BatchContext {
   DeliveryCallback done;
 
   // The last completion answers and deletes the batch.
-  static void complete(BatchContext* batch, size_t index, DeliveryResult result) {
-    batch->results[index] = std::move(result);
+  static void complete(RecordSlot* slot, DeliveryResult result) {
+    BatchContext* batch = slot->batch;
+    batch->results[slot->index] = std::move(result);
     if (batch->remaining.fetch_sub(1) == 1) {
       auto done = std::move(batch->done);
       auto results = std::move(batch->results);
@@ -48,20 +54,16 @@ struct BatchContext {
   }
 };
 
-void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
-  auto* slot = static_cast<RecordSlot*>(msg->_private);
-  DeliveryResult result;
-  if (msg->err) {
-    result.error = makeKafkaError(msg->err, rd_kafka_err2str(msg->err));
-  } else {
-    result.offset = msg->offset;
-  }
-  BatchContext::complete(slot->batch, slot->index, std::move(result));
-}
+// The SendGate's limits: librdkafka's idempotent producer keeps at most 5 requests per partition
+// in flight; below 16 KiB, records arriving while their partition has a request in flight wait
+// for it and go together in the next one (figures in bench/README.md).
+constexpr int kSendsPerPartition = 5;
+constexpr size_t kParallelSendBytes = 16 * 1024;
 
 class RdKafkaProducer final : public RecordProducer {
  public:
-  explicit RdKafkaProducer(const config::KafkaConfig& config) {
+  explicit RdKafkaProducer(const config::KafkaConfig& config)
+      : gate_(kSendsPerPartition, kParallelSendBytes) {
     // Never acknowledge a record Kafka could still lose or duplicate: these are not the user's.
     ConfOverrides overrides = {{"client.id", "kbridge-producer"},
                                {"acks", "all"},
@@ -69,8 +71,9 @@ class RdKafkaProducer final : public RecordProducer {
                                {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
                                {"message.max.bytes", "2097152"}};
     // Tuning a user may change through kafka.rdkafka (latency against batching, memory).
-    // linger.ms 0: a PutRecords batch is enqueued whole (produce_batch), so waiting adds only
-    // latency, and librdkafka's broker thread sleeps in whole milliseconds, so any linger.ms > 0
+    // linger.ms 0: a PutRecords batch is enqueued whole (produce_batch), and records arriving
+    // while a partition's request is in flight wait in the SendGate, so lingering adds only
+    // latency; and librdkafka's broker thread sleeps in whole milliseconds, so any linger.ms > 0
     // costs a sparse PutRecord ~1.3 ms instead of ~0.25 ms (figures in bench/README.md).
     const std::pair<const char*, const char*> defaults[] = {
         {"linger.ms", "0"}, {"queue.buffering.max.kbytes", "65536"}};
@@ -79,128 +82,179 @@ class RdKafkaProducer final : public RecordProducer {
     }
     auto conf = makeRdKafkaConf(config, overrides);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), onDelivery);
+    rd_kafka_conf_set_opaque(conf.get(), this);
     rk_ = makeRdKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
     pollThread_ = std::thread([this] {
       while (!stopping_.load()) rd_kafka_poll(rk_.get(), 100);
-      rd_kafka_flush(rk_.get(), 10'000);
-      rd_kafka_poll(rk_.get(), 0);
     });
   }
 
   ~RdKafkaProducer() override {
     stopping_ = true;
     pollThread_.join();
+    flush(std::chrono::milliseconds(10'000));
+    rd_kafka_poll(rk_.get(), 0);
   }
 
   void produce(std::vector<OutgoingRecord> records, DeliveryCallback done) override {
     if (records.empty()) return done({});
-    bool headers = false;
-    for (const auto& r : records) headers = headers || r.explicitHashKey.has_value();
     auto* batch = new BatchContext(std::move(records), std::move(done));
-    // `batch` must not be touched once its last record is handed over: that record's report may
-    // already have freed it.
-    if (headers) {
-      produceEach(batch);
-    } else {
-      produceByPartition(batch);
+    // The records of each partition, in request order. All of it is read from `batch` before the
+    // first hand-over: that record's report may already free it.
+    struct Run {
+      const std::string* topic;
+      std::int32_t partition;
+      std::vector<RecordSlot*> items;
+      size_t bytes = 0;
+    };
+    std::vector<Run> runs;
+    for (auto& slot : batch->slots) {
+      const auto& r = batch->records[slot.index];
+      auto run = std::find_if(runs.begin(), runs.end(), [&](const Run& n) {
+        return n.partition == r.partition && *n.topic == r.topic;
+      });
+      if (run == runs.end()) run = runs.insert(runs.end(), Run{&r.topic, r.partition, {}, 0});
+      run->items.push_back(&slot);
+      run->bytes += r.key.size() + r.value.size();
+    }
+    std::vector<std::string> topics;  // copied: `batch` may be gone after the first hand-over
+    topics.reserve(runs.size());
+    for (const auto& run : runs) topics.push_back(*run.topic);
+    for (size_t k = 0; k < runs.size(); ++k) {
+      handOver(gate_.offer(topics[k], runs[k].partition, std::move(runs[k].items), runs[k].bytes));
     }
   }
 
-  int queueDepth() const override { return rd_kafka_outq_len(rk_.get()); }
+  int queueDepth() const override {
+    return rd_kafka_outq_len(rk_.get()) + static_cast<int>(gate_.held());
+  }
 
   // rd_kafka_flush serves delivery reports itself, concurrently with the poll thread; both paths
-  // call the same callback, which is safe.
+  // call the same callback, which is safe. Records held in the gate are handed over by the report
+  // of the send they wait for, so they are counted before librdkafka's queue can look empty.
   void flush(std::chrono::milliseconds timeout) override {
-    rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      rd_kafka_flush(rk_.get(), static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    } while (gate_.held() > 0 && std::chrono::steady_clock::now() < deadline);
   }
 
  private:
-  // Records without headers: one rd_kafka_produce_batch() per partition, in request order within
-  // each. librdkafka enqueues such a run under one partition lock, so the broker thread sees the
-  // whole run at once (a per-record producev takes the lock per record and contends with it).
-  void produceByPartition(BatchContext* batch) {
-    const size_t n = batch->records.size();
-    std::vector<std::pair<const std::string*, std::int32_t>> partitions;
-    std::vector<std::vector<size_t>> runs;
-    for (size_t i = 0; i < n; ++i) {
-      const auto& r = batch->records[i];
-      size_t k = 0;
-      while (k < partitions.size() &&
-             (partitions[k].second != r.partition || *partitions[k].first != r.topic)) {
-        ++k;
-      }
-      if (k == partitions.size()) {
-        partitions.emplace_back(&r.topic, r.partition);
-        runs.emplace_back();
-      }
-      runs[k].push_back(i);
+  static void onDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
+    auto* self = static_cast<RdKafkaProducer*>(opaque);
+    auto* slot = static_cast<RecordSlot*>(msg->_private);
+    Gate::Send* send = slot->send;  // read before the slot's batch may be freed
+    DeliveryResult result;
+    bool timedOut = false;
+    if (msg->err) {
+      result.error = makeKafkaError(msg->err, rd_kafka_err2str(msg->err));
+      timedOut = result.error->kind == KafkaErrorKind::kTimedOut;
+    } else {
+      result.offset = msg->offset;
     }
-    // Copied before the first hand-over, after which `batch` may be gone.
-    std::vector<std::string> topics;
-    topics.reserve(partitions.size());
-    for (const auto& [topic, _] : partitions) topics.push_back(*topic);
-    std::vector<rd_kafka_message_t> messages;
-    for (size_t k = 0; k < runs.size(); ++k) {
-      const auto& run = runs[k];
-      messages.assign(run.size(), rd_kafka_message_t{});
-      for (size_t m = 0; m < run.size(); ++m) {
-        auto& r = batch->records[run[m]];
-        messages[m].payload = r.value.data();
-        messages[m].len = r.value.size();
-        messages[m].key = r.key.data();
-        messages[m].key_len = r.key.size();
-        messages[m]._private = &batch->slots[run[m]];
-      }
-      rd_kafka_topic_t* topic = rd_kafka_topic_new(rk_.get(), topics[k].c_str(), nullptr);
-      const std::int32_t partition = partitions[k].second;
-      if (topic == nullptr) {
-        for (size_t m = 0; m < run.size(); ++m) {
-          BatchContext::complete(batch, run[m],
-                                 DeliveryResult{makeKafkaError(rd_kafka_last_error(), ""), -1});
+    (void)rk;
+    BatchContext::complete(slot, std::move(result));
+    if (self->gate_.delivered(send, 1, timedOut)) self->handOver(self->gate_.finish(send));
+  }
+
+  // Hands the records of `work` to librdkafka under its send, and goes on with what the gate
+  // gives back while sends end at once (every record refused by librdkafka). A send of the gate
+  // that timed out gives back its partition's held records without a send: they fail with the
+  // same error rather than wait out a timeout of their own behind it (Kafka unreachable).
+  void handOver(Gate::Next work) {
+    while (!work.items.empty()) {
+      if (work.send == nullptr) {
+        for (auto* slot : work.items) {
+          BatchContext::complete(
+              slot, DeliveryResult{makeKafkaError(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,
+                                                  "timed out behind an earlier request to the "
+                                                  "partition's leader"),
+                                   -1});
         }
+        return;
+      }
+      Gate::Send* send = work.send;
+      for (auto* slot : work.items) slot->send = send;
+      const size_t refused = enqueue(work.topic, work.partition, work.items);
+      if (refused == 0 || !gate_.delivered(send, refused, false)) return;
+      work = gate_.finish(send);
+    }
+  }
+
+  // Enqueues one partition's records, in order; completes those librdkafka refuses at once (they
+  // get no report) and returns how many. Runs without headers go through one
+  // rd_kafka_produce_batch each: librdkafka enqueues such a run under one partition lock, so the
+  // broker thread sees it whole (a per-record producev takes the lock per record and contends
+  // with it). Records with headers (ExplicitHashKey), which produce_batch cannot carry, go
+  // through producev. No RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
+  size_t enqueue(const std::string& topicName, std::int32_t partition,
+                 const std::vector<RecordSlot*>& items) {
+    size_t refused = 0;
+    auto refuse = [&](RecordSlot* slot, rd_kafka_resp_err_t err) {
+      BatchContext::complete(slot, DeliveryResult{makeKafkaError(err, ""), -1});
+      ++refused;
+    };
+    rd_kafka_topic_t* topic = rd_kafka_topic_new(rk_.get(), topicName.c_str(), nullptr);
+    if (topic == nullptr) {
+      const rd_kafka_resp_err_t err = rd_kafka_last_error();
+      for (auto* slot : items) refuse(slot, err);
+      return refused;
+    }
+    std::vector<rd_kafka_message_t> messages;
+    size_t i = 0;
+    while (i < items.size()) {
+      const OutgoingRecord& first = items[i]->batch->records[items[i]->index];
+      if (first.explicitHashKey) {
+        if (auto err = produceWithHeader(topicName, partition, items[i])) refuse(items[i], err);
+        ++i;
         continue;
       }
-      // No RD_KAFKA_MSG_F_COPY: the values stay in the batch until their reports.
+      messages.clear();
+      size_t end = i;
+      for (; end < items.size(); ++end) {
+        RecordSlot* slot = items[end];
+        OutgoingRecord& r = slot->batch->records[slot->index];
+        if (r.explicitHashKey) break;
+        rd_kafka_message_t m{};
+        m.payload = r.value.data();
+        m.len = r.value.size();
+        m.key = r.key.data();
+        m.key_len = r.key.size();
+        m._private = slot;
+        messages.push_back(m);
+      }
       const int queued = rd_kafka_produce_batch(topic, partition, 0, messages.data(),
                                                 static_cast<int>(messages.size()));
       if (queued < static_cast<int>(messages.size())) {
         // Only records that were not queued have an error (they get no report).
         for (auto& m : messages) {
-          if (!m.err) continue;
-          auto* slot = static_cast<RecordSlot*>(m._private);
-          BatchContext::complete(slot->batch, slot->index,
-                                 DeliveryResult{makeKafkaError(m.err, ""), -1});
+          if (m.err) refuse(static_cast<RecordSlot*>(m._private), m.err);
         }
       }
-      rd_kafka_topic_destroy(topic);
+      i = end;
     }
+    rd_kafka_topic_destroy(topic);
+    return refused;
   }
 
-  // Records with headers (ExplicitHashKey), which rd_kafka_produce_batch cannot carry: one
-  // producev each, in request order.
-  void produceEach(BatchContext* batch) {
-    const size_t n = batch->records.size();
-    for (size_t i = 0; i < n; ++i) {
-      auto& r = batch->records[i];
-      rd_kafka_headers_t* headers = nullptr;
-      if (r.explicitHashKey) {
-        headers = rd_kafka_headers_new(1);
-        rd_kafka_header_add(headers, kExplicitHashKeyHeader, -1, r.explicitHashKey->data(),
-                            static_cast<ssize_t>(r.explicitHashKey->size()));
-      }
-      // No RD_KAFKA_MSG_F_COPY: the value stays in the batch until the record's report.
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_TOPIC(r.topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
-          RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
-          RD_KAFKA_V_VALUE(r.value.data(), r.value.size()), RD_KAFKA_V_MSGFLAGS(0),
-          RD_KAFKA_V_OPAQUE(&batch->slots[i]), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-      if (err) {
-        if (headers) rd_kafka_headers_destroy(headers);
-        BatchContext::complete(batch, i, DeliveryResult{makeKafkaError(err, ""), -1});
-      }
-    }
+  rd_kafka_resp_err_t produceWithHeader(const std::string& topic, std::int32_t partition,
+                                        RecordSlot* slot) {
+    OutgoingRecord& r = slot->batch->records[slot->index];
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(1);
+    rd_kafka_header_add(headers, kExplicitHashKeyHeader, -1, r.explicitHashKey->data(),
+                        static_cast<ssize_t>(r.explicitHashKey->size()));
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
+        RD_KAFKA_V_VALUE(r.value.data(), r.value.size()), RD_KAFKA_V_MSGFLAGS(0),
+        RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+    if (err) rd_kafka_headers_destroy(headers);
+    return err;
   }
 
+  Gate gate_;
   RdKafkaPtr rk_;
   std::atomic<bool> stopping_{false};
   std::thread pollThread_;
