@@ -2,7 +2,9 @@
 // delivery slots and results: librdkafka reads keys and values from the batch's own strings (no
 // copy; they stay put until the last report), and the delivery-report callback (on the poll
 // thread) fills in its slot's result; the last report of a batch calls the batch's callback and
-// frees it. Produce calls never wait: QUEUE_FULL fails the record at once.
+// frees it. Produce calls never wait: QUEUE_FULL fails the record at once. Records reach
+// librdkafka through a SendGate per partition (send_gate.h): a partition's small records that
+// arrive while it has a request in flight wait for it and go together in the next one.
 
 #include <algorithm>
 #include <atomic>
@@ -59,11 +61,24 @@ struct BatchContext {
 // for it and go together in the next one (figures in bench/README.md).
 constexpr int kSendsPerPartition = 5;
 constexpr size_t kParallelSendBytes = 16 * 1024;
+// librdkafka's queue (queue.buffering.max.kbytes) unless kafka.rdkafka says otherwise; the gate
+// may hold as much again.
+constexpr const char* kQueueKbytes = "65536";
+
+size_t queueBytes(const config::KafkaConfig& config) {
+  auto it = config.rdkafka.find("queue.buffering.max.kbytes");
+  const std::string& kbytes = it != config.rdkafka.end() ? it->second : kQueueKbytes;
+  try {
+    return static_cast<size_t>(std::stoull(kbytes)) * 1024;
+  } catch (const std::exception&) {
+    return static_cast<size_t>(std::stoull(kQueueKbytes)) * 1024;  // librdkafka refuses it anyway
+  }
+}
 
 class RdKafkaProducer final : public RecordProducer {
  public:
   explicit RdKafkaProducer(const config::KafkaConfig& config)
-      : gate_(kSendsPerPartition, kParallelSendBytes) {
+      : gate_(kSendsPerPartition, kParallelSendBytes, queueBytes(config)) {
     // Never acknowledge a record Kafka could still lose or duplicate: these are not the user's.
     ConfOverrides overrides = {{"client.id", "kbridge-producer"},
                                {"acks", "all"},
@@ -76,7 +91,7 @@ class RdKafkaProducer final : public RecordProducer {
     // latency; and librdkafka's broker thread sleeps in whole milliseconds, so any linger.ms > 0
     // costs a sparse PutRecord ~1.3 ms instead of ~0.25 ms (figures in bench/README.md).
     const std::pair<const char*, const char*> defaults[] = {
-        {"linger.ms", "0"}, {"queue.buffering.max.kbytes", "65536"}};
+        {"linger.ms", "0"}, {"queue.buffering.max.kbytes", kQueueKbytes}};
     for (const auto& [key, value] : defaults) {
       if (!config.rdkafka.count(key)) overrides.emplace_back(key, value);
     }
@@ -142,7 +157,7 @@ class RdKafkaProducer final : public RecordProducer {
   }
 
  private:
-  static void onDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) {
+  static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
     auto* self = static_cast<RdKafkaProducer*>(opaque);
     auto* slot = static_cast<RecordSlot*>(msg->_private);
     Gate::Send* send = slot->send;  // read before the slot's batch may be freed
@@ -154,25 +169,24 @@ class RdKafkaProducer final : public RecordProducer {
     } else {
       result.offset = msg->offset;
     }
-    (void)rk;
     BatchContext::complete(slot, std::move(result));
     if (self->gate_.delivered(send, 1, timedOut)) self->handOver(self->gate_.finish(send));
   }
 
   // Hands the records of `work` to librdkafka under its send, and goes on with what the gate
-  // gives back while sends end at once (every record refused by librdkafka). A send of the gate
-  // that timed out gives back its partition's held records without a send: they fail with the
-  // same error rather than wait out a timeout of their own behind it (Kafka unreachable).
+  // gives back while sends end at once (every record refused by librdkafka). Records without a
+  // send fail: refused by a full gate, as by a full queue (QUEUE_FULL, answered as throttling);
+  // or held behind a send that timed out, with the same error, rather than wait out a timeout of
+  // their own behind it (Kafka unreachable).
   void handOver(Gate::Next work) {
     while (!work.items.empty()) {
       if (work.send == nullptr) {
-        for (auto* slot : work.items) {
-          BatchContext::complete(
-              slot, DeliveryResult{makeKafkaError(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,
-                                                  "timed out behind an earlier request to the "
-                                                  "partition's leader"),
-                                   -1});
-        }
+        const auto error =
+            work.refused
+                ? makeKafkaError(RD_KAFKA_RESP_ERR__QUEUE_FULL, "too many records wait to be sent")
+                : makeKafkaError(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,
+                                 "timed out behind an earlier request to the partition's leader");
+        for (auto* slot : work.items) BatchContext::complete(slot, DeliveryResult{error, -1});
         return;
       }
       Gate::Send* send = work.send;

@@ -46,20 +46,26 @@ class SendGate {
   // requests per partition in flight). `parallelBytes`: while a partition has a send in flight, a
   // new one starts only once the records waiting for it reach this size; smaller ones wait for a
   // send to end and then go together (Nagle's algorithm: a small request's cost is per request).
-  SendGate(int maxInFlight, std::size_t parallelBytes)
-      : maxInFlight_(maxInFlight < 1 ? 1 : maxInFlight), parallelBytes_(parallelBytes) {}
+  // `maxHeldBytes`: what all partitions together may hold; records beyond it are refused, as a
+  // full librdkafka queue refuses them (back-pressure, never unbounded growth while Kafka is slow).
+  SendGate(int maxInFlight, std::size_t parallelBytes, std::size_t maxHeldBytes)
+      : maxInFlight_(maxInFlight < 1 ? 1 : maxInFlight),
+        parallelBytes_(parallelBytes),
+        maxHeldBytes_(maxHeldBytes) {}
   SendGate(const SendGate&) = delete;
   SendGate& operator=(const SendGate&) = delete;
 
   // Records to hand over now, and the Send to hand them over under; no items and no send when
-  // there is nothing to hand over. From finish(), items without a send: the send had timed out,
-  // and the caller fails the partition's held records with the same error instead of making them
-  // wait out a timeout of their own behind it.
+  // there is nothing to hand over. Items without a send fail: from offer(), `refused` (the gate
+  // holds its maximum; the caller fails them as a full queue); from finish(), the send had timed
+  // out, and the caller fails the partition's held records with the same error instead of making
+  // them wait out a timeout of their own behind it.
   struct Next {
     std::string topic;
     std::int32_t partition = 0;
     std::vector<Item> items;
     Send* send = nullptr;
+    bool refused = false;
   };
 
   // Offers `items` (non-empty, in order; `bytes` in all) for one partition. They go at once when
@@ -67,7 +73,7 @@ class SendGate {
   // go together if that makes them large enough and a send is free.
   Next offer(const std::string& topic, std::int32_t partition, std::vector<Item> items,
              std::size_t bytes) {
-    Next next{topic, partition, {}, nullptr};
+    Next next{topic, partition, {}, nullptr, false};
     std::lock_guard lock(mutex_);
     auto [it, added] = partitions_.try_emplace({topic, partition});
     Partition& p = it->second;
@@ -79,8 +85,14 @@ class SendGate {
       next.items = std::move(items);
       return next;
     }
+    if (heldBytes_ + bytes > maxHeldBytes_) {
+      next.items = std::move(items);
+      next.refused = true;
+      return next;
+    }
     for (auto& item : items) p.held.push_back(std::move(item));
     p.heldBytes += bytes;
+    heldBytes_ += bytes;
     held_ += items.size();
     if (p.inFlight < maxInFlight_ && p.heldBytes >= parallelBytes_) take(p, next, /*send=*/true);
     return next;
@@ -133,6 +145,7 @@ class SendGate {
     next.items.assign(std::make_move_iterator(p.held.begin()),
                       std::make_move_iterator(p.held.end()));
     p.held.clear();
+    heldBytes_ -= p.heldBytes;
     p.heldBytes = 0;
     held_ -= next.items.size();
     if (!send) return;
@@ -142,9 +155,11 @@ class SendGate {
 
   const int maxInFlight_;
   const std::size_t parallelBytes_;
+  const std::size_t maxHeldBytes_;
   mutable std::mutex mutex_;
   std::map<Key, Partition> partitions_;  // only partitions with a send in flight
-  std::size_t held_ = 0;
+  std::size_t held_ = 0;                 // records
+  std::size_t heldBytes_ = 0;            // their keys and values
 };
 
 }  // namespace kbridge::kafka

@@ -8,6 +8,7 @@ namespace {
 using Gate = SendGate<int>;
 
 constexpr std::size_t kParallel = 1000;
+constexpr std::size_t kNoBudget = 1 << 30;
 
 Gate::Next offer(Gate& gate, std::vector<int> items, std::size_t bytes, std::int32_t p = 0) {
   return gate.offer("t", p, std::move(items), bytes);
@@ -20,7 +21,7 @@ Gate::Next finish(Gate& gate, Gate::Send* send, std::size_t records, bool timedO
 }
 
 TEST(SendGateTest, AnIdlePartitionSendsAtOnce) {
-  Gate gate(5, kParallel);
+  Gate gate(5, kParallel, kNoBudget);
   auto next = offer(gate, {1, 2}, 10);
   ASSERT_NE(next.send, nullptr);
   EXPECT_EQ(next.items, (std::vector<int>{1, 2}));
@@ -33,7 +34,7 @@ TEST(SendGateTest, AnIdlePartitionSendsAtOnce) {
 }
 
 TEST(SendGateTest, SmallRecordsWaitForTheSendInFlightAndGoTogetherInOrder) {
-  Gate gate(5, kParallel);
+  Gate gate(5, kParallel, kNoBudget);
   auto first = offer(gate, {1}, 100);
   ASSERT_NE(first.send, nullptr);
   for (int i = 2; i <= 4; ++i) {
@@ -52,7 +53,7 @@ TEST(SendGateTest, SmallRecordsWaitForTheSendInFlightAndGoTogetherInOrder) {
 }
 
 TEST(SendGateTest, LargeBatchesGoInParallelUpToTheLimit) {
-  Gate gate(3, kParallel);
+  Gate gate(3, kParallel, kNoBudget);
   std::vector<Gate::Send*> sends;
   for (int i = 0; i < 3; ++i) {
     auto next = offer(gate, {i}, kParallel);
@@ -71,7 +72,7 @@ TEST(SendGateTest, LargeBatchesGoInParallelUpToTheLimit) {
 }
 
 TEST(SendGateTest, ALargeBatchDoesNotOvertakeHeldRecords) {
-  Gate gate(5, kParallel);
+  Gate gate(5, kParallel, kNoBudget);
   auto first = offer(gate, {1}, 10);
   EXPECT_EQ(offer(gate, {2}, 10).send, nullptr);
   // Large, and a send is free: it goes, but only behind record 2, and together with it.
@@ -84,7 +85,7 @@ TEST(SendGateTest, ALargeBatchDoesNotOvertakeHeldRecords) {
 }
 
 TEST(SendGateTest, HeldRecordsGoOnceTheyAddUpToTheParallelSize) {
-  Gate gate(5, kParallel);
+  Gate gate(5, kParallel, kNoBudget);
   auto first = offer(gate, {1}, 10);
   EXPECT_EQ(offer(gate, {2}, kParallel / 2).send, nullptr);
   auto next = offer(gate, {3}, kParallel / 2);
@@ -95,7 +96,7 @@ TEST(SendGateTest, HeldRecordsGoOnceTheyAddUpToTheParallelSize) {
 }
 
 TEST(SendGateTest, PartitionsAreIndependent) {
-  Gate gate(5, kParallel);
+  Gate gate(5, kParallel, kNoBudget);
   auto a = gate.offer("t", 0, {1}, 10);
   auto b = gate.offer("t", 1, {2}, 10);
   auto c = gate.offer("u", 0, {3}, 10);
@@ -112,7 +113,7 @@ TEST(SendGateTest, PartitionsAreIndependent) {
 }
 
 TEST(SendGateTest, ATimedOutSendHandsBackItsHeldRecordsWithoutASend) {
-  Gate gate(5, kParallel);
+  Gate gate(5, kParallel, kNoBudget);
   auto first = offer(gate, {1, 2}, 10);
   EXPECT_EQ(offer(gate, {3}, 10).send, nullptr);
   EXPECT_FALSE(gate.delivered(first.send, 1, /*timedOut=*/true));
@@ -126,8 +127,32 @@ TEST(SendGateTest, ATimedOutSendHandsBackItsHeldRecordsWithoutASend) {
   finish(gate, again.send, 1);
 }
 
+TEST(SendGateTest, RecordsBeyondTheHoldingBudgetAreRefused) {
+  Gate gate(5, kParallel, 100);
+  auto first = offer(gate, {1}, 500);  // sent at once: not held, not counted
+  ASSERT_NE(first.send, nullptr);
+  EXPECT_EQ(offer(gate, {2}, 60).send, nullptr);
+  auto refused = offer(gate, {3}, 60);
+  EXPECT_EQ(refused.send, nullptr);
+  EXPECT_TRUE(refused.refused);
+  EXPECT_EQ(refused.items, (std::vector<int>{3}));
+  EXPECT_EQ(gate.held(), 1u);
+  EXPECT_TRUE(offer(gate, {4}, 40).items.empty());  // fits: held
+  auto next = finish(gate, first.send, 1);
+  ASSERT_NE(next.send, nullptr);
+  EXPECT_FALSE(next.refused);
+  EXPECT_EQ(next.items, (std::vector<int>{2, 4}));
+  // The budget is free again.
+  auto held = offer(gate, {5}, 100);
+  EXPECT_TRUE(held.items.empty());
+  EXPECT_FALSE(held.refused);
+  auto last = finish(gate, next.send, 2);
+  ASSERT_NE(last.send, nullptr);
+  finish(gate, last.send, 1);
+}
+
 TEST(SendGateTest, ALimitBelowOneMeansOne) {
-  Gate gate(0, 0);
+  Gate gate(0, 0, kNoBudget);
   auto first = offer(gate, {1}, 10);
   ASSERT_NE(first.send, nullptr);
   EXPECT_EQ(offer(gate, {2}, 10).send, nullptr);
