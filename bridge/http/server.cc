@@ -457,15 +457,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     lowest().close(ec);
   }
 
-  // Keeps one timer wait pending for the earliest deadline.
+  // Keeps one timer wait pending that fires no later than the earliest deadline. A deadline later
+  // than the pending wait leaves it as it is: it fires early and onTimer() arms it again. Re-arming
+  // cancels the pending wait, which costs a handler run (and can wake another I/O thread); on
+  // every keep-alive request, whose deadlines only move later, that happened twice.
   void rearm() {
     const auto next = std::min(readDeadline_, writeDeadline_);
-    if (next == armed_ || closed_) return;
+    if (closed_ || next >= armed_) return;
     armed_ = next;
-    if (next == Clock::time_point::max()) {
-      timer_.cancel();
-      return;
-    }
     timer_.expires_at(next);
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->onTimer();
