@@ -214,7 +214,7 @@ workload "PutRecord 100 B, 16 connections"
 run W4 kinesalite kl --stream bench --op putrecord --connections 16 "${put_common[@]}"
 # Raw librdkafka answering only after Kafka's acknowledgement: 16 workers each producing one record
 # and waiting for its delivery report, with kbridge's producer settings. Not a ceiling: without
-# kbridge's send gate, librdkafka's broker thread spins once a partition has 5 requests in flight
+# kbridge's send gate, librdkafka's broker thread spins once a partition has 5 messages in flight
 # (bridge/kafka/send_gate.h), and kbridge goes past it.
 run W4 librdkafka raw --topic bench-raw --mode produce --connections 16 --batch 1 "${put_common[@]}" "${raw_extra[@]}"
 

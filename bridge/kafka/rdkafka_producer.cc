@@ -56,8 +56,8 @@ struct BatchContext {
   }
 };
 
-// The SendGate's limits: librdkafka's idempotent producer keeps at most 5 requests per partition
-// in flight; below 16 KiB, records arriving while their partition has a request in flight wait
+// The SendGate's limits: at most 5 sends per partition (as many as an idempotent producer's
+// requests); below 16 KiB, records arriving while their partition has a request in flight wait
 // for it and go together in the next one (figures in bench/README.md).
 constexpr int kSendsPerPartition = 5;
 constexpr size_t kParallelSendBytes = 16 * 1024;

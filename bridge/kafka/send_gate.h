@@ -3,16 +3,20 @@
 // and the records that wait for one. Nagle's algorithm for the producer: records that find their
 // partition idle go at once (no linger); small records that arrive while it has a send in flight
 // are held here, in arrival order, and go together when a send ends; large ones (a PutRecords
-// batch) go in parallel, up to the idempotent producer's 5 requests per partition.
+// batch) are handed over at once, up to 5 sends per partition.
 //
-// Why not leave it to librdkafka with linger.ms 0: librdkafka 2.0.2 then sends a ProduceRequest
-// for every record or two, and once a partition has 5 in flight with more records queued, its
-// broker thread sets its next wake-up to "now" and spins on poll(0) until a response arrives
-// (rd_kafka_toppar_producer_serve computes the wake-up before it applies the in-flight limit).
-// Under 16 concurrent PutRecord clients that was ~600,000 poll calls a second, taking CPU from
-// kbridge and the broker on a small machine; with the gate, ~11,000, and PutRecord throughput rose
-// by two thirds (bench/README.md has the figures). linger.ms > 0 would batch too, but librdkafka's
-// broker thread sleeps in whole milliseconds, so a lone PutRecord would wait ~1 ms for nothing.
+// Why not leave it to librdkafka with linger.ms 0: librdkafka 2.0.2's idempotent producer sends
+// nothing more for a partition once 5 of its *messages* are in flight (it compares the in-flight
+// message count with its 5-request window), and with more records queued its broker thread sets
+// its next wake-up to "now" and spins on poll(0) until the response arrives
+// (rd_kafka_toppar_producer_serve computes the wake-up before it applies that limit). Under 16
+// concurrent PutRecord clients that was ~600,000 poll calls a second, taking CPU from kbridge and
+// the broker on a small machine; with the gate, ~11,000, and PutRecord throughput rose by two
+// thirds (bench/README.md has the figures). Large batches still queue behind one another inside
+// librdkafka (and the thread spins while they do), but handing them over at once measured better
+// than holding them: librdkafka sends the next one the moment a response arrives. linger.ms > 0
+// would batch too, but librdkafka's broker thread sleeps in whole milliseconds, so a lone
+// PutRecord would wait ~1 ms for nothing.
 //
 // Threading: every member is safe from any thread. The gate only counts and queues; the caller
 // hands records over outside its lock. Items are whatever the caller uses to find a record again
@@ -42,12 +46,12 @@ class SendGate {
     std::atomic<bool> timedOut{false};
   };
 
-  // `maxInFlight`: sends per partition at most (librdkafka's idempotent producer keeps at most 5
-  // requests per partition in flight). `parallelBytes`: while a partition has a send in flight, a
-  // new one starts only once the records waiting for it reach this size; smaller ones wait for a
-  // send to end and then go together (Nagle's algorithm: a small request's cost is per request).
-  // `maxHeldBytes`: what all partitions together may hold; records beyond it are refused, as a
-  // full librdkafka queue refuses them (back-pressure, never unbounded growth while Kafka is slow).
+  // `maxInFlight`: sends per partition at most. `parallelBytes`: while a partition has a send in
+  // flight, a new one starts only once the records waiting for it reach this size; smaller ones
+  // wait for a send to end and then go together (Nagle's algorithm: a small request's cost is per
+  // request). `maxHeldBytes`: what all partitions together may hold; records beyond it are refused,
+  // as a full librdkafka queue refuses them (back-pressure, never unbounded growth while Kafka is
+  // slow).
   SendGate(int maxInFlight, std::size_t parallelBytes, std::size_t maxHeldBytes)
       : maxInFlight_(maxInFlight < 1 ? 1 : maxInFlight),
         parallelBytes_(parallelBytes),
