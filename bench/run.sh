@@ -11,7 +11,7 @@
 #
 # Environment: KBRIDGE_BIN (kbridge executable; default build/bin/kbridge, built first),
 # BENCH_DURATION (seconds per workload, default 10), BENCH_WARMUP (default 2),
-# BENCH_BROKER_WARMUP (seconds of unmeasured writes before the first workload, default 5),
+# BENCH_BROKER_WARMUP (seconds of unmeasured writes before the first workload, default 20),
 # BENCH_RSS_DURATION (default 60), BENCH_DRAIN_RECORDS (records in the drained shard, default 100000),
 # BENCH_BACKLOG_RECORDS (the backlog drain's shard, kbridge and raw librdkafka only, default 1000000).
 # BENCH_LINGER_MS (linger.ms of kbridge's producer, via kafka.rdkafka, and of raw librdkafka; default: kbridge's 0).
@@ -35,7 +35,7 @@ for arg in "$@"; do
 done
 
 dur="${BENCH_DURATION:-10}" warm="${BENCH_WARMUP:-2}" rss_dur="${BENCH_RSS_DURATION:-60}"
-broker_warm="${BENCH_BROKER_WARMUP:-5}"
+broker_warm="${BENCH_BROKER_WARMUP:-20}"
 drain_n="${BENCH_DRAIN_RECORDS:-100000}"
 backlog_n="${BENCH_BACKLOG_RECORDS:-1000000}"
 if ((quick)); then dur=3 warm=1 rss_dur=15; fi
