@@ -74,14 +74,18 @@ RdKafkaPtr makeRdKafkaClient(rd_kafka_type_t type, RdConfPtr conf) {
 
 namespace {
 
-// Asks again, within `timeoutMs`, while the partition has no leader that answers: just after its
-// topic was created (the broker takes it over a moment after CreateTopics returned, and until then
-// answers NOT_LEADER_OR_FOLLOWER) or while leadership moves. librdkafka 2.0.2 hands those errors
-// of a ListOffsets straight back.
+// Asks again, for up to a second (within `timeoutMs`), while the partition has no leader that
+// answers: just after its topic was created (the broker takes it over a moment after CreateTopics
+// returned, and until then answers NOT_LEADER_OR_FOLLOWER) or while leadership moves. librdkafka
+// 2.0.2 hands those errors of a ListOffsets straight back. A partition without a leader for longer
+// fails as before (ServiceUnavailable): a caller's thread is not held for the whole timeout.
 template <typename Query>
 rd_kafka_resp_err_t askWhileLeaderMoves(int timeoutMs, Query query) {
   constexpr auto kBackoff = std::chrono::milliseconds(20);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  constexpr auto kLeaderWait = std::chrono::milliseconds(1000);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::milliseconds(timeoutMs);
+  const auto retryUntil = std::min(deadline, start + kLeaderWait);
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -89,7 +93,7 @@ rd_kafka_resp_err_t askWhileLeaderMoves(int timeoutMs, Query query) {
         query(static_cast<int>(std::max<std::int64_t>(left.count(), 1)));
     const bool moving = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-    if (!moving || std::chrono::steady_clock::now() + kBackoff >= deadline) return err;
+    if (!moving || std::chrono::steady_clock::now() + kBackoff >= retryUntil) return err;
     std::this_thread::sleep_for(kBackoff);
   }
 }
