@@ -117,7 +117,7 @@ class RdKafkaProducer final : public RecordProducer {
     // The records of each partition, in request order. All of it is read from `batch` before the
     // first hand-over: that record's report may already free it.
     struct Run {
-      const std::string* topic;
+      std::string topic;  // a copy: `batch` may be gone after the first hand-over
       std::int32_t partition;
       std::vector<RecordSlot*> items;
       size_t bytes = 0;
@@ -126,17 +126,14 @@ class RdKafkaProducer final : public RecordProducer {
     for (auto& slot : batch->slots) {
       const auto& r = batch->records[slot.index];
       auto run = std::find_if(runs.begin(), runs.end(), [&](const Run& n) {
-        return n.partition == r.partition && *n.topic == r.topic;
+        return n.partition == r.partition && n.topic == r.topic;
       });
-      if (run == runs.end()) run = runs.insert(runs.end(), Run{&r.topic, r.partition, {}, 0});
+      if (run == runs.end()) run = runs.insert(runs.end(), Run{r.topic, r.partition, {}, 0});
       run->items.push_back(&slot);
       run->bytes += r.key.size() + r.value.size();
     }
-    std::vector<std::string> topics;  // copied: `batch` may be gone after the first hand-over
-    topics.reserve(runs.size());
-    for (const auto& run : runs) topics.push_back(*run.topic);
-    for (size_t k = 0; k < runs.size(); ++k) {
-      handOver(gate_.offer(topics[k], runs[k].partition, std::move(runs[k].items), runs[k].bytes));
+    for (auto& run : runs) {
+      handOver(gate_.offer(run.topic, run.partition, std::move(run.items), run.bytes));
     }
   }
 

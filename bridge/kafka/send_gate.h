@@ -36,12 +36,18 @@ namespace kbridge::kafka {
 
 template <typename Item>
 class SendGate {
-  struct Partition;
+  using Key = std::pair<std::string, std::int32_t>;
+  struct Partition {
+    int inFlight = 0;
+    std::deque<Item> held;
+    std::size_t heldBytes = 0;
+  };
+  using Partitions = std::map<Key, Partition>;  // only partitions with a send in flight
 
  public:
   // One admitted hand-over. Lives until finish(); the caller counts its records down.
   struct Send {
-    Partition* partition;
+    typename Partitions::iterator partition;
     std::atomic<std::size_t> remaining;
     std::atomic<bool> timedOut{false};
   };
@@ -79,13 +85,12 @@ class SendGate {
              std::size_t bytes) {
     Next next{topic, partition, {}, nullptr, false};
     std::lock_guard lock(mutex_);
-    auto [it, added] = partitions_.try_emplace({topic, partition});
+    const auto it = partitions_.try_emplace({topic, partition}).first;
     Partition& p = it->second;
-    if (added) p.key = &it->first;
     if (p.inFlight == 0 ||
         (p.inFlight < maxInFlight_ && p.held.empty() && bytes >= parallelBytes_)) {
       ++p.inFlight;
-      next.send = new Send{&p, items.size()};
+      next.send = new Send{it, items.size()};
       next.items = std::move(items);
       return next;
     }
@@ -98,7 +103,7 @@ class SendGate {
     p.heldBytes += bytes;
     heldBytes_ += bytes;
     held_ += items.size();
-    if (p.inFlight < maxInFlight_ && p.heldBytes >= parallelBytes_) take(p, next, /*send=*/true);
+    if (p.inFlight < maxInFlight_ && p.heldBytes >= parallelBytes_) take(it, next, /*send=*/true);
     return next;
   }
 
@@ -113,19 +118,17 @@ class SendGate {
   Next finish(Send* send) {
     Next next;
     std::lock_guard lock(mutex_);
-    Partition& p = *send->partition;
+    const auto it = send->partition;
+    Partition& p = it->second;
     const bool timedOut = send->timedOut.load();
     delete send;
     --p.inFlight;
     if (!p.held.empty()) {
-      next.topic = p.key->first;
-      next.partition = p.key->second;
-      take(p, next, /*send=*/!timedOut);
+      next.topic = it->first.first;
+      next.partition = it->first.second;
+      take(it, next, /*send=*/!timedOut);
     }
-    if (p.inFlight == 0 && p.held.empty()) {
-      const Key key = *p.key;  // not a reference into the node it erases
-      partitions_.erase(key);
-    }
+    if (p.inFlight == 0 && p.held.empty()) partitions_.erase(it);
     return next;
   }
 
@@ -136,16 +139,9 @@ class SendGate {
   }
 
  private:
-  using Key = std::pair<std::string, std::int32_t>;
-  struct Partition {
-    const Key* key = nullptr;  // its own key in partitions_
-    int inFlight = 0;
-    std::deque<Item> held;
-    std::size_t heldBytes = 0;
-  };
-
-  // Moves every held record of `p` into `next`, under a new send if `send`.
-  void take(Partition& p, Next& next, bool send) {
+  // Moves every held record of the partition into `next`, under a new send if `send`.
+  void take(typename Partitions::iterator it, Next& next, bool send) {
+    Partition& p = it->second;
     next.items.assign(std::make_move_iterator(p.held.begin()),
                       std::make_move_iterator(p.held.end()));
     p.held.clear();
@@ -154,16 +150,16 @@ class SendGate {
     held_ -= next.items.size();
     if (!send) return;
     ++p.inFlight;
-    next.send = new Send{&p, next.items.size()};
+    next.send = new Send{it, next.items.size()};
   }
 
   const int maxInFlight_;
   const std::size_t parallelBytes_;
   const std::size_t maxHeldBytes_;
   mutable std::mutex mutex_;
-  std::map<Key, Partition> partitions_;  // only partitions with a send in flight
-  std::size_t held_ = 0;                 // records
-  std::size_t heldBytes_ = 0;            // their keys and values
+  Partitions partitions_;
+  std::size_t held_ = 0;       // records
+  std::size_t heldBytes_ = 0;  // their keys and values
 };
 
 }  // namespace kbridge::kafka
