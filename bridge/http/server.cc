@@ -185,6 +185,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::error_code ignored;
     const auto remote = lowest().remote_endpoint(ignored);
     if (!ignored) remoteAddress_ = remote.address().to_string();
+    // Synchronous sends (writeNext) must never block an I/O thread.
+    if constexpr (!kTls) lowest().non_blocking(true, ignored);
     parser_.emplace();
     configureParser();
     if constexpr (kTls) {
@@ -368,7 +370,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (buffer_.size() > 0) {  // pipelined bytes are here already
       phase_ = Phase::kHead;
       readDeadline_ = Clock::now() + options_.headerTimeout;
-      return parse();
+      // Not inline: an answer written at once (writeNext) gets here from inside the handler's
+      // respond(), and each pipelined request would otherwise nest one level deeper.
+      asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+        if (!self->closed_) self->parse();
+      });
+      return;
     }
     phase_ = Phase::kIdle;
     // The idle timeout runs only while nothing is owed to the client.
@@ -397,8 +404,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     out_->prepare_payload();
     writing_ = true;
     writeDeadline_ = Clock::now() + options_.writeTimeout;
+    serializer_.emplace(*out_);
+    if constexpr (!kTls) {
+      // Most answers fit the socket's send buffer: one non-blocking send writes them here. An
+      // async_write that completes at once would hand its completion to the scheduler, which wakes
+      // another I/O thread just to run onWritten (a context switch per answer).
+      beast::error_code ec;
+      bhttp::write(lowest(), *serializer_, ec);
+      if (ec != asio::error::would_block && ec != asio::error::try_again) return onWritten(ec);
+    }
     rearm();
-    bhttp::async_write(stream_, *out_,
+    bhttp::async_write(stream_, *serializer_,
                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          self->onWritten(ec);
                        });
@@ -407,6 +423,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void onWritten(beast::error_code ec) {
     writing_ = false;
     writeDeadline_ = Clock::time_point::max();
+    serializer_.reset();
     out_.reset();
     if (closed_) return;
     if (ec) return hardClose();
@@ -515,6 +532,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> out_;
+  std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;  // writes out_
   std::string remoteAddress_;
   std::deque<Slot> slots_;  // requests handed to the handler, oldest first, until written
   std::uint64_t nextId_ = 0;

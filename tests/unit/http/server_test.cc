@@ -520,6 +520,24 @@ TEST(HttpServer, BodyTimeoutGrowsWithTheBodyAtTheMinimumRate) {
   EXPECT_EQ(answer->status, 200);
 }
 
+TEST(HttpServer, AnswerLargerThanTheSocketBufferArrivesWholeAndTheConnectionGoesOn) {
+  // The first send of an answer is non-blocking: what the socket takes is written at once, the
+  // rest by an asynchronous write while the client reads slowly.
+  auto options = small();
+  options.maxBodyBytes = 1 << 20;
+  Server server(options);
+  Client client(server.port());
+  const std::string big(900 * 1024, 'q');
+  ASSERT_TRUE(client.send(post(big) + post("small")));
+  std::this_thread::sleep_for(100ms);  // the socket buffers fill before the client reads
+  auto first = client.read();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "POST / " + big);
+  auto second = client.read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "POST / small");
+}
+
 TEST(HttpServer, ClientThatDoesNotReadItsAnswerIsCutOffAfterWriteTimeout) {
   auto options = small();
   options.writeTimeout = 200ms;
