@@ -56,6 +56,11 @@ struct BatchContext {
   }
 };
 
+// A delivery report's answer, kept until rd_kafka_poll returns (see onDelivery). Only the poll
+// thread defers; reports served by flush() on another thread answer at once.
+using Completion = std::pair<RecordSlot*, DeliveryResult>;
+thread_local std::vector<Completion>* deferredAnswers = nullptr;
+
 // The SendGate's limits: at most 5 sends per partition (as many as an idempotent producer's
 // requests); below 16 KiB, records arriving while their partition has a request in flight wait
 // for it and go together in the next one (figures in bench/README.md).
@@ -100,7 +105,14 @@ class RdKafkaProducer final : public RecordProducer {
     rd_kafka_conf_set_opaque(conf.get(), this);
     rk_ = makeRdKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
     pollThread_ = std::thread([this] {
-      while (!stopping_.load()) rd_kafka_poll(rk_.get(), 100);
+      std::vector<Completion> answers;
+      deferredAnswers = &answers;
+      while (!stopping_.load()) {
+        rd_kafka_poll(rk_.get(), 100);
+        for (auto& [slot, result] : answers) BatchContext::complete(slot, std::move(result));
+        answers.clear();
+      }
+      deferredAnswers = nullptr;
     });
   }
 
@@ -166,8 +178,15 @@ class RdKafkaProducer final : public RecordProducer {
     } else {
       result.offset = msg->offset;
     }
-    BatchContext::complete(slot, std::move(result));
+    // The records held behind this send go first; on the poll thread the answers wait until
+    // rd_kafka_poll has served every report it had, so the next request to the partition leaves
+    // before the answers of the last one are handed to the HTTP threads.
     if (self->gate_.delivered(send, 1, timedOut)) self->handOver(self->gate_.finish(send));
+    if (deferredAnswers != nullptr) {
+      deferredAnswers->emplace_back(slot, std::move(result));
+    } else {
+      BatchContext::complete(slot, std::move(result));
+    }
   }
 
   // Hands the records of `work` to librdkafka under its send, and goes on with what the gate
