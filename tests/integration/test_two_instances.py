@@ -49,3 +49,31 @@ def test_stream_created_through_one_is_described_through_the_other(kbridge_facto
     status, _, body = describe_summary(first.endpoint, name)
     assert status == 400, body
     assert body["__type"].endswith("ResourceNotFoundException"), body
+
+
+def test_iterator_of_a_stream_just_created_through_the_other_instance(kbridge_factory):
+    # The second instance answers GetShardIterator from its own catalog when it knows the stream,
+    # and looks it up in the catalog topic when it does not know it yet: no waiting either way.
+    first = kbridge_factory.start(name="first")
+    second = kbridge_factory.start(name="second")
+    name = unique_name("two-instances-iterator")
+    status, _, body = raw_call(first.endpoint, "CreateStream", {"StreamName": name, "ShardCount": 1})
+    assert status == 200, body
+    status, _, body = raw_call(first.endpoint, "PutRecord",
+                               {"StreamName": name, "PartitionKey": "k", "Data": "aGk="})
+    assert status == 200, body
+
+    for endpoint in (second.endpoint, second.endpoint, first.endpoint):
+        status, _, body = raw_call(endpoint, "GetShardIterator",
+                                   {"StreamName": name, "ShardId": shard_id(0),
+                                    "ShardIteratorType": "TRIM_HORIZON"})
+        assert status == 200, body
+        status, _, body = raw_call(endpoint, "GetRecords", {"ShardIterator": body["ShardIterator"]})
+        assert status == 200, body
+        assert [r["Data"] for r in body["Records"]] == ["aGk="]
+
+    status, _, body = raw_call(second.endpoint, "GetShardIterator",
+                               {"StreamName": name, "ShardId": shard_id(1),
+                                "ShardIteratorType": "TRIM_HORIZON"})
+    assert status == 400, body
+    assert body["__type"].endswith("ResourceNotFoundException"), body

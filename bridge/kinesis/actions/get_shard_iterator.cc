@@ -1,6 +1,9 @@
 // GetShardIterator: an authenticated token naming (stream, generation, shard, next offset).
 // TRIM_HORIZON is resolved when read (the oldest record still retained then); LATEST, AT_TIMESTAMP
-// and the sequence-number types are resolved now, on the fetch executor since they may ask Kafka.
+// and the sequence-number types are resolved now. TRIM_HORIZON and the sequence-number types of a
+// stream this instance knows are answered on the HTTP thread (no Kafka call, as GetRecords and
+// PutRecord look streams up); LATEST and AT_TIMESTAMP ask Kafka, and a stream not known here yet
+// is looked up in the catalog topic (made on another instance a moment ago), on the fetch executor.
 
 #include <cstdio>
 #include <optional>
@@ -37,7 +40,15 @@ std::optional<std::uint64_t> resolveShardIndex(std::string_view id) {
   return value;
 }
 
-ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& services) {
+// With `needsKafka` set (not on the fetch executor): when the answer needs a Kafka call, sets
+// *needsKafka and returns nothing of use.
+ApiResult<Json> getShardIterator(const Json& input, Services& services,
+                                 bool* needsKafka = nullptr) {
+  auto defer = [needsKafka] {
+    if (needsKafka == nullptr) return false;
+    *needsKafka = true;
+    return true;
+  };
   const auto& config = *services.config;
   auto name = streamNameOf(input, services);
   if (!name) return fail(name.error());
@@ -57,10 +68,15 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
   const ApiError noShard{
       ErrorType::kResourceNotFound,
       "Shard " + shardId + " in stream " + *name + " under account " + account + " does not exist"};
-  auto meta = loadStream(*name, services);
-  if (!meta) {
-    if (meta.error().type == ErrorType::kResourceNotFound) return fail(noShard);
-    return fail(meta.error());
+  std::optional<streams::StreamMeta> meta = services.catalog->find(*name);
+  if (!meta || *index >= meta->shards.size()) {
+    if (defer()) return Json{};
+    auto loaded = loadStream(*name, services);
+    if (!loaded) {
+      if (loaded.error().type == ErrorType::kResourceNotFound) return fail(noShard);
+      return fail(loaded.error());
+    }
+    meta = std::move(*loaded);
   }
   if (*index >= meta->shards.size()) return fail(noShard);
 
@@ -87,6 +103,7 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
   if (type == "TRIM_HORIZON") {
     it.offset = streams::kTrimHorizonOffset;
   } else if (type == "LATEST") {
+    if (defer()) return Json{};
     auto marks = services.fetcher->watermarks(meta->topic, static_cast<std::int32_t>(*index));
     if (!marks) return fail(toApiError(marks.error()));
     it.offset = static_cast<std::uint64_t>(marks->high);
@@ -104,6 +121,7 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
                           std::to_string(at) +
                           ", currentTimestampInMillis: " + std::to_string(it.issuedMs));
     }
+    if (defer()) return Json{};
     auto offset =
         services.fetcher->offsetForTime(meta->topic, static_cast<std::int32_t>(*index), at);
     if (!offset) return fail(toApiError(offset.error()));
@@ -135,9 +153,12 @@ ApiResult<Json> getShardIterator(const Json& input, WireFormat, Services& servic
 }  // namespace
 
 void getShardIterator(ActionCall call) {
+  bool needsKafka = false;
+  auto answer = getShardIterator(call.input, *call.services, &needsKafka);
+  if (!needsKafka) return call.reply(std::move(answer));
   Executor* fetch = call.services->fetch;
   fetch->post([call = std::move(call)]() mutable {
-    call.reply(getShardIterator(call.input, call.format, *call.services));
+    call.reply(getShardIterator(call.input, *call.services));
   });
 }
 
