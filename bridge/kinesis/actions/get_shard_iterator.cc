@@ -68,7 +68,10 @@ ApiResult<Json> getShardIterator(const Json& input, Services& services,
   const ApiError noShard{
       ErrorType::kResourceNotFound,
       "Shard " + shardId + " in stream " + *name + " under account " + account + " does not exist"};
-  std::optional<streams::StreamMeta> meta = services.catalog->find(*name);
+  // On the HTTP thread the local catalog; on the fetch executor the catalog synced first (what
+  // another instance changed a moment ago is seen).
+  std::optional<streams::StreamMeta> meta;
+  if (needsKafka != nullptr) meta = services.catalog->find(*name);
   if (!meta || *index >= meta->shards.size()) {
     if (defer()) return Json{};
     auto loaded = loadStream(*name, services);
@@ -140,6 +143,8 @@ ApiResult<Json> getShardIterator(const Json& input, Services& services,
                           ", while it was used in a call to a shard with " + shardId);
     }
     if (seq->generation != meta->generation) {
+      // The stream may have been made again on another instance a moment ago: ask the catalog.
+      if (defer()) return Json{};
       return apiError(ErrorType::kInvalidArgument,
                       invalid + " because it did not come from this stream.");
     }
