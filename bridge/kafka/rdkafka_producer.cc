@@ -91,10 +91,10 @@ class RdKafkaProducer final : public RecordProducer {
                                {"message.timeout.ms", std::to_string(config.requestTimeoutMs)},
                                {"message.max.bytes", "2097152"}};
     // Tuning a user may change through kafka.rdkafka (latency against batching, memory).
-    // linger.ms 0: a PutRecords batch is enqueued whole (produce_batch), and records arriving
-    // while a partition's request is in flight wait in the SendGate, so lingering adds only
-    // latency; and librdkafka's broker thread sleeps in whole milliseconds, so any linger.ms > 0
-    // costs a sparse PutRecord ~1.3 ms instead of ~0.25 ms (figures in bench/README.md).
+    // linger.ms 0: records arriving while a partition's request is in flight wait in the
+    // SendGate, so lingering adds only latency; and librdkafka's broker thread sleeps in whole
+    // milliseconds, so any linger.ms > 0 costs a sparse PutRecord ~1.3 ms instead of ~0.25 ms
+    // (figures in bench/README.md).
     const std::pair<const char*, const char*> defaults[] = {
         {"linger.ms", "0"}, {"queue.buffering.max.kbytes", kQueueKbytes}};
     for (const auto& [key, value] : defaults) {
@@ -215,10 +215,11 @@ class RdKafkaProducer final : public RecordProducer {
 
   // Enqueues one partition's records, in order; completes those librdkafka refuses at once (they
   // get no report) and returns how many. Runs without headers go through one
-  // rd_kafka_produce_batch each: librdkafka enqueues such a run under one partition lock, so the
-  // broker thread sees it whole (a per-record producev takes the lock per record and contends
-  // with it). Records with headers (ExplicitHashKey), which produce_batch cannot carry, go
-  // through producev. No RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
+  // rd_kafka_produce_batch each (one call instead of one per record). librdkafka 2.0.2 still
+  // enqueues it record by record, and its broker thread, woken by the first record, may send a
+  // large run in two requests (bench/README.md "What limits PutRecords c=1"). Records with
+  // headers (ExplicitHashKey), which produce_batch cannot carry, go through producev. No
+  // RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
   size_t enqueue(const std::string& topicName, std::int32_t partition,
                  const std::vector<RecordSlot*>& items) {
     size_t refused = 0;
