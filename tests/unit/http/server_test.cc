@@ -269,6 +269,20 @@ std::chrono::milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
 
+// Pipelines a POST of `bytes` and a small one, waits `before` reading, and checks both echoes.
+void expectLargeThenSmallAnswer(Client& client, std::size_t bytes,
+                                std::chrono::milliseconds before) {
+  const std::string big(bytes, 'q');
+  ASSERT_TRUE(client.send(post(big) + post("small")));
+  std::this_thread::sleep_for(before);
+  auto first = client.read();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "POST / " + big);
+  auto second = client.read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "POST / small");
+}
+
 // --- plain HTTP ----------------------------------------------------------------------------------
 
 TEST(HttpServer, AnswersRequestsOnAKeptAliveConnection) {
@@ -527,15 +541,7 @@ TEST(HttpServer, AnswerLargerThanTheSocketBufferArrivesWholeAndTheConnectionGoes
   options.maxBodyBytes = 1 << 20;
   Server server(options);
   Client client(server.port());
-  const std::string big(900 * 1024, 'q');
-  ASSERT_TRUE(client.send(post(big) + post("small")));
-  std::this_thread::sleep_for(100ms);  // the socket buffers fill before the client reads
-  auto first = client.read();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->body, "POST / " + big);
-  auto second = client.read();
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->body, "POST / small");
+  expectLargeThenSmallAnswer(client, 900 * 1024, 100ms);  // the socket buffers fill meanwhile
 }
 
 TEST(HttpServer, ClientThatDoesNotReadItsAnswerIsCutOffAfterWriteTimeout) {
@@ -678,14 +684,7 @@ TEST(HttpServerTls, PipelinedAndLargeBodiesOverTls) {
   ClientContext context(files);
   Client client(server.port(), context.ctx);
   ASSERT_TRUE(client.handshakeOk());
-  const std::string big(300 * 1024, 'q');
-  ASSERT_TRUE(client.send(post(big) + post("small")));
-  auto first = client.read();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->body, "POST / " + big);
-  auto second = client.read();
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->body, "POST / small");
+  expectLargeThenSmallAnswer(client, 300 * 1024, 0ms);
 }
 
 TEST(HttpServerTls, PlainHttpOnTheTlsPortGetsA400AndTheListenerKeepsServing) {
