@@ -48,6 +48,9 @@ def scaled(path, value):
 def test_local_json_is_the_data_pipeline():
     shipped = load_example("data-pipeline")
     local = json.loads((examples_dir().parent / "local.json").read_text())
+    # The same config; each names the schema relative to where it lies.
+    assert local.pop("$schema") == "schema.json"
+    assert shipped.pop("$schema") == "../schema.json"
     assert local == shipped
     # scripts/run depends on these.
     assert local["kafka"]["bootstrap_servers"] == "127.0.0.1:9092"
