@@ -5,20 +5,20 @@
 //
 // Modes (one per run):
 //   --create-stream SHARDS     CreateStream (an existing stream is fine), then wait until ACTIVE.
-//   --op putrecords|putrecord  N keep-alive connections (--connections, one thread each) send
-//                              precomputed requests back to back for --warmup + --duration seconds;
-//                              only requests completing after the warm-up count. PutRecords carries
-//                              --batch records (default 500) of --record-bytes bytes (default 100).
-//                              --max-records N stops after N acknowledged records (a fill; no
-//                              warm-up).
+//   --op putrecords|putrecord  N keep-alive connections (--connections) send precomputed requests
+//                              back to back, one in flight each, for --warmup + --duration
+//                              seconds; only requests completing after the warm-up count.
+//                              --threads T event loops (default 1) share the connections.
+//                              PutRecords carries --batch records (default 500) of --record-bytes
+//                              bytes (default 100). --max-records N stops after N acknowledged
+//                              records (a fill; no warm-up).
 //   --op getsharditerator      Like putrecord, but each request is a GetShardIterator
 //                              (TRIM_HORIZON, shard 0): the control-plane path a consumer takes at
 //                              every start and every shard it picks up. records_per_s = calls/s.
-//   --op drain                 Reads shard 0 from TRIM_HORIZON with GetRecords (--limit, default
-//   10000)
-//                              until --expect records were read (one pass), and starts new passes
-//                              while --duration has not elapsed. Rate = records read / time.
-//                              Every record must carry --record-bytes bytes of data.
+//   --op drain                 Reads shard 0 from TRIM_HORIZON with GetRecords (--limit,
+//                              default 10000) until --expect records were read (one pass), and
+//                              starts new passes while --duration has not elapsed. Rate = records
+//                              read / time. Every record must carry --record-bytes bytes of data.
 //
 // Prints one line `result label=... records_per_s=... mb_per_s=... p50_ms=... p99_ms=...` (with
 // cpu_pct/rss_* of --watch-pid, and broker_cpu_pct of --broker-pid, when given) on stdout;
@@ -27,19 +27,23 @@
 //
 // --auth adds a syntactically valid but fake SigV4 Authorization and X-Amz-Date header, which
 // kinesalite requires to be present (it checks no signature). Only loopback endpoints are
-// accepted. Every request loop is bounded in time; sockets have a 30 s receive timeout.
+// accepted. Every request loop is bounded in time; an answer is awaited at most 30 s.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +67,7 @@ struct Options {
   int brokerPid = 0;
   int createShards = 0;
   int connections = 1;
+  int threads = 1;
   double duration = 10, warmup = 1;
   int batch = 500;
   int recordBytes = 100;
@@ -77,12 +82,96 @@ struct Options {
   std::exit(2);
 }
 
-// ---- HTTP/1.1 over a blocking, keep-alive TCP connection ---------------------------------------
+// ---- HTTP/1.1 responses ---------------------------------------------------------------------
 
 struct Response {
   int status = 0;
   std::string body;
 };
+
+bool iequalsPrefix(std::string_view line, std::string_view name) {
+  if (line.size() < name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+  return true;
+}
+
+enum class Parse { kMore, kDone, kBad };
+
+// Takes one whole response off the front of `buf` into `out`. kMore: `buf` holds only part of
+// it (it is left untouched). `eof`: the peer has closed, which ends a body without a length.
+Parse parseResponse(std::string& buf, bool eof, Response& out, bool& closeAfter) {
+  size_t headerEnd = buf.find("\r\n\r\n");
+  if (headerEnd == std::string::npos) return Parse::kMore;
+  std::string_view head(buf.data(), headerEnd);
+  if (head.size() < 12 || head.substr(0, 5) != "HTTP/") return Parse::kBad;
+  out.status = std::atoi(std::string(head.substr(9, 3)).c_str());
+  out.body.clear();
+  long long contentLength = -1;
+  bool chunked = false;
+  closeAfter = false;
+  size_t pos = head.find("\r\n");
+  while (pos != std::string_view::npos && pos < head.size()) {
+    size_t next = head.find("\r\n", pos + 2);
+    std::string_view line =
+        head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
+    if (iequalsPrefix(line, "content-length:"))
+      contentLength = std::atoll(std::string(line.substr(15)).c_str());
+    if (iequalsPrefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos)
+      chunked = true;
+    if (iequalsPrefix(line, "connection:") && line.find("close") != std::string_view::npos)
+      closeAfter = true;
+    pos = next;
+  }
+  size_t at = headerEnd + 4;
+  if (chunked) {
+    for (;;) {
+      size_t eol = buf.find("\r\n", at);
+      if (eol == std::string::npos) return Parse::kMore;
+      size_t size = std::strtoul(buf.c_str() + at, nullptr, 16);
+      at = eol + 2;
+      if (buf.size() < at + size + 2) return Parse::kMore;
+      out.body.append(buf, at, size);
+      at += size + 2;
+      if (size == 0) break;  // (no trailers expected)
+    }
+  } else if (contentLength >= 0) {
+    if (buf.size() < at + static_cast<size_t>(contentLength)) return Parse::kMore;
+    out.body.assign(buf, at, static_cast<size_t>(contentLength));
+    at += static_cast<size_t>(contentLength);
+  } else {
+    if (!eof) return Parse::kMore;
+    out.body.assign(buf, at);
+    at = buf.size();
+    closeAfter = true;
+  }
+  buf.erase(0, at);
+  return Parse::kDone;
+}
+
+// A TCP connection to host:port with Nagle off and 30 s send/receive timeouts; -1 on failure.
+int dial(const std::string& host, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+// ---- HTTP/1.1 over a blocking, keep-alive TCP connection ---------------------------------------
 
 class HttpConn {
  public:
@@ -118,22 +207,8 @@ class HttpConn {
 
  private:
   bool connect() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return false;
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval tv{30, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close();
-      return false;
-    }
-    return true;
+    fd_ = dial(host_, port_);
+    return fd_ >= 0;
   }
 
   bool sendAll(std::string_view data) {
@@ -157,66 +232,24 @@ class HttpConn {
     }
   }
 
-  static bool iequalsPrefix(std::string_view line, std::string_view name) {
-    if (line.size() < name.size()) return false;
-    for (size_t i = 0; i < name.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-    return true;
-  }
-
   std::optional<Response> readResponse() {
-    size_t headerEnd;
-    while ((headerEnd = buf_.find("\r\n\r\n")) == std::string::npos)
-      if (!fill()) return std::nullopt;
-    Response r;
-    std::string_view head(buf_.data(), headerEnd);
-    if (head.size() < 12 || head.substr(0, 5) != "HTTP/") return std::nullopt;
-    r.status = std::atoi(std::string(head.substr(9, 3)).c_str());
-    long long contentLength = -1;
-    bool chunked = false, closeAfter = false;
-    size_t pos = head.find("\r\n");
-    while (pos != std::string_view::npos && pos < head.size()) {
-      size_t next = head.find("\r\n", pos + 2);
-      std::string_view line =
-          head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
-      if (iequalsPrefix(line, "content-length:"))
-        contentLength = std::atoll(std::string(line.substr(15)).c_str());
-      if (iequalsPrefix(line, "transfer-encoding:") &&
-          line.find("chunked") != std::string_view::npos)
-        chunked = true;
-      if (iequalsPrefix(line, "connection:") && line.find("close") != std::string_view::npos)
-        closeAfter = true;
-      pos = next;
-    }
-    size_t at = headerEnd + 4;
-    if (chunked) {
-      for (;;) {
-        size_t eol;
-        while ((eol = buf_.find("\r\n", at)) == std::string::npos)
-          if (!fill()) return std::nullopt;
-        size_t size = std::strtoul(buf_.c_str() + at, nullptr, 16);
-        at = eol + 2;
-        while (buf_.size() < at + size + 2)
-          if (!fill()) return std::nullopt;
-        r.body.append(buf_, at, size);
-        at += size + 2;
-        if (size == 0) break;  // (no trailers expected)
+    for (;;) {
+      Response r;
+      bool closeAfter = false;
+      switch (parseResponse(buf_, false, r, closeAfter)) {
+        case Parse::kDone:
+          if (closeAfter) close();
+          return r;
+        case Parse::kBad:
+          return std::nullopt;
+        case Parse::kMore:
+          if (fill()) break;
+          // The peer closed: a body delimited by the close ends here.
+          if (parseResponse(buf_, true, r, closeAfter) != Parse::kDone) return std::nullopt;
+          close();
+          return r;
       }
-    } else if (contentLength >= 0) {
-      while (buf_.size() < at + static_cast<size_t>(contentLength))
-        if (!fill()) return std::nullopt;
-      r.body.assign(buf_, at, static_cast<size_t>(contentLength));
-      at += static_cast<size_t>(contentLength);
-    } else {
-      while (fill()) {
-      }
-      r.body.assign(buf_, at);
-      at = buf_.size();
-      closeAfter = true;
     }
-    buf_.erase(0, at);
-    if (closeAfter) close();
-    return r;
   }
 
   std::string host_;
@@ -346,84 +379,300 @@ std::vector<std::string> iteratorBodies(const Options& o) {
                       "\"TRIM_HORIZON\"}")};
 }
 
-// A closed loop of PutRecords, PutRecord or GetShardIterator requests on --connections threads.
-int runLoop(const Options& o) {
-  bool batch = o.op == "putrecords";
-  bool iterator = o.op == "getsharditerator";
-  int perRequest = batch ? o.batch : 1;
-  const auto recordBytes = static_cast<uint64_t>(iterator ? 0 : o.recordBytes);
-  bool fill = o.maxRecords > 0;
-  double warmup = fill ? 0 : o.warmup;
-  std::vector<std::vector<std::string>> bodies;
-  for (int c = 0; c < o.connections; ++c)
-    bodies.push_back(iterator ? iteratorBodies(o) : putBodies(o, c, batch));
+// A closed loop of PutRecords, PutRecord or GetShardIterator requests: --connections keep-alive
+// connections, each with one request in flight, driven by --threads event loops (epoll over
+// non-blocking sockets, as wrk does). One loop wakes once for every answer that is ready, where
+// a thread per connection would wake once per answer: on a small machine that the server shares
+// with the load generator, those wake-ups would be charged to the server under test.
+struct LoopShared {
+  explicit LoopShared(const Options& options) : o(options) {}
+  const Options& o;
+  std::vector<std::vector<std::string>> bodies;  // per connection, cycled
+  bool batch = false, iterator = false, fill = false;
+  int perRequest = 1;
+  uint64_t recordBytes = 0;
+  Clock::time_point measureFrom, end;
+  std::atomic<long long> tickets{-1};  // requests left to start in a fill; -1: unbounded
+  std::atomic<bool> failedConnect{false};
+};
 
-  std::atomic<long long> tickets{fill ? (o.maxRecords + perRequest - 1) / perRequest : -1};
-  std::vector<bench::Totals> totals(static_cast<size_t>(o.connections));
-  std::vector<std::thread> threads;
+class RequestLoop {
+ public:
+  RequestLoop(LoopShared& sh, bench::Totals& totals) : sh_(sh), t_(totals) {}
+  ~RequestLoop() {
+    for (auto& c : conns_) closeConn(c);
+    if (ep_ >= 0) ::close(ep_);
+  }
+  RequestLoop(const RequestLoop&) = delete;
+  RequestLoop& operator=(const RequestLoop&) = delete;
+
+  void add(int connection) {
+    conns_.emplace_back();
+    conns_.back().index = connection;
+  }
+
+  void run() {
+    ep_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (ep_ < 0) {
+      noteError("epoll_create1", std::strerror(errno));
+      ++t_.errors;
+      return;
+    }
+    for (auto& c : conns_) start(c);
+    // Answers still missing this long after the end count as errors (a blocking socket waited
+    // 30 s for them too).
+    const auto giveUp = sh_.end + std::chrono::seconds(30);
+    epoll_event events[64];
+    while (active() > 0) {
+      auto now = Clock::now();
+      if (now >= giveUp) {
+        for (auto& c : conns_)
+          if (c.request) {
+            ++t_.errors;
+            noteError("no answer within 30 s after the end", "");
+            closeConn(c);
+            c.request = nullptr;
+          }
+        break;
+      }
+      auto wake = giveUp;
+      for (auto& c : conns_)
+        if (!c.done && !c.request) wake = std::min(wake, c.resumeAt);
+      auto waitMs = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+      int n = ::epoll_wait(ep_, events, 64, static_cast<int>(std::max<long long>(0, waitMs)));
+      if (n < 0 && errno != EINTR) {
+        noteError("epoll_wait", std::strerror(errno));
+        ++t_.errors;
+        break;
+      }
+      for (int i = 0; i < n; ++i) {
+        Conn& c = conns_[events[i].data.u32];
+        if (events[i].events & EPOLLOUT) send(c);
+        if (c.fd >= 0 && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) receive(c);
+      }
+      now = Clock::now();
+      for (auto& c : conns_)
+        if (!c.done && !c.request && c.resumeAt <= now) start(c);
+    }
+  }
+
+ private:
+  struct Conn {
+    int index = 0;  // the connection's number: picks its requests
+    int fd = -1;
+    bool fresh = false;    // connected for the request in flight: a failure is not retried
+    bool writing = false;  // waits for EPOLLOUT
+    bool done = false;     // starts no more requests
+    const std::string* request = nullptr;  // in flight
+    size_t sent = 0, started = 0;
+    std::string in;
+    Clock::time_point t0, resumeAt;
+  };
+
+  size_t active() const {
+    size_t n = 0;
+    for (auto& c : conns_) n += !c.done || c.request;
+    return n;
+  }
+
+  uint32_t slot(const Conn& c) const { return static_cast<uint32_t>(&c - conns_.data()); }
+
+  void closeConn(Conn& c) {
+    if (c.fd >= 0) ::close(c.fd);  // (closing removes it from the epoll set)
+    c.fd = -1;
+    c.writing = false;
+    c.in.clear();
+  }
+
+  bool connect(Conn& c) {
+    c.fd = dial(sh_.o.host, sh_.o.port);
+    if (c.fd < 0) return false;
+    ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = slot(c);
+    if (::epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev) != 0) {
+      closeConn(c);
+      return false;
+    }
+    return true;
+  }
+
+  void start(Conn& c) {
+    auto now = Clock::now();
+    if (now >= sh_.end || (sh_.fill && sh_.tickets.fetch_sub(1) <= 0)) {
+      c.done = true;
+      return;
+    }
+    const auto& mine = sh_.bodies[static_cast<size_t>(c.index)];
+    c.request = &mine[c.started++ % mine.size()];
+    c.t0 = now;
+    c.fresh = false;
+    transmit(c);
+  }
+
+  // Sends the request in flight from its start, on the open connection or a new one.
+  void transmit(Conn& c) {
+    c.sent = 0;
+    c.in.clear();
+    if (c.fd < 0) {
+      c.fresh = true;
+      if (!connect(c)) return failed(c, errno);
+    }
+    send(c);
+  }
+
+  void send(Conn& c) {
+    if (!c.request) return;
+    while (c.sent < c.request->size()) {
+      ssize_t n = ::send(c.fd, c.request->data() + c.sent, c.request->size() - c.sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        c.sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return watchWrites(c, true);
+      return broken(c, n < 0 ? errno : ECONNRESET);
+    }
+    watchWrites(c, false);
+  }
+
+  void watchWrites(Conn& c, bool on) {
+    if (c.writing == on) return;
+    epoll_event ev{};
+    ev.events = EPOLLIN | (on ? EPOLLOUT : 0u);
+    ev.data.u32 = slot(c);
+    ::epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
+    c.writing = on;
+  }
+
+  void receive(Conn& c) {
+    char tmp[65536];
+    bool eof = false;
+    int err = 0;
+    for (;;) {
+      ssize_t n = ::recv(c.fd, tmp, sizeof tmp, MSG_DONTWAIT);
+      if (n > 0) {
+        c.in.append(tmp, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      eof = true;
+      err = n < 0 ? errno : ECONNRESET;
+      break;
+    }
+    if (!c.request) {  // an idle connection closed by the server: reconnect for the next request
+      if (eof) closeConn(c);
+      return;
+    }
+    Response r;
+    bool closeAfter = false;
+    Parse p = parseResponse(c.in, false, r, closeAfter);
+    if (p == Parse::kMore && eof) {
+      p = parseResponse(c.in, true, r, closeAfter);
+      closeAfter = true;
+    }
+    if (p == Parse::kDone) {
+      if (closeAfter || eof) closeConn(c);
+      return answered(c, r);
+    }
+    if (p == Parse::kBad || eof) broken(c, p == Parse::kBad ? EPROTO : err);
+  }
+
+  // The connection failed under the request in flight: a kept-alive connection may have been
+  // closed by the server meanwhile, so the request goes once more on a new one.
+  void broken(Conn& c, int err) {
+    closeConn(c);
+    if (!c.fresh) return transmit(c);
+    failed(c, err);
+  }
+
+  void failed(Conn& c, int err) {
+    auto now = Clock::now();
+    if (c.t0 >= sh_.measureFrom && now <= sh_.end) ++t_.errors;
+    noteError("connection error", std::strerror(err));
+    if (c.started == 1) sh_.failedConnect = true;
+    if (sh_.fill) sh_.tickets.fetch_add(1);
+    pause(c, std::chrono::milliseconds(100));
+  }
+
+  void pause(Conn& c, std::chrono::milliseconds d) {
+    c.request = nullptr;
+    c.resumeAt = Clock::now() + d;
+  }
+
+  void answered(Conn& c, const Response& r) {
+    auto t1 = Clock::now();
+    bool counted = c.t0 >= sh_.measureFrom && t1 <= sh_.end;
+    c.request = nullptr;
+    if (r.status != 200) {
+      if (counted) ++t_.errors;
+      noteError(errorType(r), r.body);
+      if (sh_.fill) sh_.tickets.fetch_add(1);  // the fill must reach its count
+      return pause(c, std::chrono::milliseconds(10));
+    }
+    long long failed = sh_.batch ? jsonInt(r.body, "FailedRecordCount", 0) : 0;
+    if (failed) noteError("PutRecords FailedRecordCount > 0", r.body);
+    if (sh_.iterator && jsonString(r.body, "ShardIterator").empty()) {
+      if (counted) ++t_.errors;
+      noteError("GetShardIterator without a ShardIterator", r.body);
+    } else if (counted) {
+      ++t_.requests;
+      t_.records += static_cast<uint64_t>(sh_.perRequest - failed);
+      t_.bytes += static_cast<uint64_t>(sh_.perRequest - failed) * sh_.recordBytes;
+      t_.failedRecords += static_cast<uint64_t>(failed);
+      t_.latency.add(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(t1 - c.t0).count()));
+    }
+    start(c);
+  }
+
+  LoopShared& sh_;
+  bench::Totals& t_;
+  std::vector<Conn> conns_;
+  int ep_ = -1;
+};
+
+int runLoop(const Options& o) {
+  LoopShared sh(o);
+  sh.batch = o.op == "putrecords";
+  sh.iterator = o.op == "getsharditerator";
+  sh.perRequest = sh.batch ? o.batch : 1;
+  sh.recordBytes = static_cast<uint64_t>(sh.iterator ? 0 : o.recordBytes);
+  sh.fill = o.maxRecords > 0;
+  double warmup = sh.fill ? 0 : o.warmup;
+  for (int c = 0; c < o.connections; ++c)
+    sh.bodies.push_back(sh.iterator ? iteratorBodies(o) : putBodies(o, c, sh.batch));
+  if (sh.fill) sh.tickets = (o.maxRecords + sh.perRequest - 1) / sh.perRequest;
+
+  int threads = std::min(o.threads, o.connections);
+  std::vector<bench::Totals> totals(static_cast<size_t>(threads));
+  std::vector<std::unique_ptr<RequestLoop>> loops;
+  for (int i = 0; i < threads; ++i)
+    loops.push_back(std::make_unique<RequestLoop>(sh, totals[static_cast<size_t>(i)]));
+  for (int c = 0; c < o.connections; ++c) loops[static_cast<size_t>(c % threads)]->add(c);
+
   bench::ProcWatcher watch(o.watchPid);
   bench::CpuMeter broker(o.brokerPid);
   auto start = Clock::now();
-  auto measureFrom =
+  sh.measureFrom =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
-  auto end = measureFrom +
-             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
-  std::atomic<bool> failedConnect{false};
-
-  for (int c = 0; c < o.connections; ++c) {
-    threads.emplace_back([&, c] {
-      HttpConn conn(o.host, o.port);
-      auto& t = totals[static_cast<size_t>(c)];
-      const auto& mine = bodies[static_cast<size_t>(c)];
-      for (size_t i = 0;; ++i) {
-        auto t0 = Clock::now();
-        if (t0 >= end) break;
-        if (fill && tickets.fetch_sub(1) <= 0) break;
-        auto r = conn.roundTrip(mine[i % mine.size()]);
-        auto t1 = Clock::now();
-        bool counted = t0 >= measureFrom && t1 <= end;
-        if (!r) {
-          if (counted) ++t.errors;
-          noteError("connection error", std::strerror(errno));
-          if (i == 0) failedConnect = true;
-          if (fill) tickets.fetch_add(1);
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          continue;
-        }
-        if (r->status != 200) {
-          if (counted) ++t.errors;
-          noteError(errorType(*r), r->body);
-          if (fill) tickets.fetch_add(1);  // the fill must reach its count
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-          continue;
-        }
-        long long failed = batch ? jsonInt(r->body, "FailedRecordCount", 0) : 0;
-        if (failed) noteError("PutRecords FailedRecordCount > 0", r->body);
-        if (iterator && jsonString(r->body, "ShardIterator").empty()) {
-          if (counted) ++t.errors;
-          noteError("GetShardIterator without a ShardIterator", r->body);
-          continue;
-        }
-        if (!counted) continue;
-        ++t.requests;
-        t.records += static_cast<uint64_t>(perRequest - failed);
-        t.bytes += static_cast<uint64_t>(perRequest - failed) * recordBytes;
-        t.failedRecords += static_cast<uint64_t>(failed);
-        t.latency.add(static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
-      }
-    });
-  }
-  std::this_thread::sleep_until(measureFrom);
+  sh.end = sh.measureFrom +
+           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  std::vector<std::thread> running;
+  for (auto& l : loops) running.emplace_back([&l] { l->run(); });
+  std::this_thread::sleep_until(sh.measureFrom);
   double cpu0 = bench::selfCpuSeconds();
   watch.start();
   broker.start();
-  for (auto& th : threads) th.join();
+  for (auto& th : running) th.join();
   watch.stop();
   broker.stop();
-  double secs = fill ? bench::secondsSince(start) : o.duration;
-  if (!fill && Clock::now() < end)
-    secs = bench::secondsSince(measureFrom);  // every thread failed early
+  double secs = sh.fill ? bench::secondsSince(start) : o.duration;
+  if (!sh.fill && Clock::now() < sh.end)
+    secs = bench::secondsSince(sh.measureFrom);  // every connection failed early
   bench::Totals all;
   for (auto& t : totals) {
     all.requests += t.requests;
@@ -438,12 +687,12 @@ int runLoop(const Options& o) {
   watch.describe(line);
   broker.describe(line, "broker_cpu_pct");
   std::cout << line << std::endl;
-  if (fill && static_cast<long long>(all.records) < o.maxRecords) {
+  if (sh.fill && static_cast<long long>(all.records) < o.maxRecords) {
     std::cerr << "kinesis_load: fill stopped at " << all.records << " of " << o.maxRecords
               << " records\n";
     return 1;
   }
-  return (all.errors || all.failedRecords || failedConnect) ? 1 : 0;
+  return (all.errors || all.failedRecords || sh.failedConnect) ? 1 : 0;
 }
 
 // ---- GetRecords drain ----------------------------------------------------------------------
@@ -579,6 +828,8 @@ int main(int argc, char** argv) {
       o.createShards = std::stoi(next());
     else if (a == "--connections")
       o.connections = std::stoi(next());
+    else if (a == "--threads")
+      o.threads = std::stoi(next());
     else if (a == "--duration")
       o.duration = std::stod(next());
     else if (a == "--warmup")
@@ -610,6 +861,7 @@ int main(int argc, char** argv) {
     usage("only loopback endpoints (127.0.0.0/8) are allowed");
   if (o.stream.empty()) usage("--stream is required");
   if (o.connections < 1 || o.connections > 256) usage("--connections must be 1..256");
+  if (o.threads < 1 || o.threads > 64) usage("--threads must be 1..64");
   if (o.duration <= 0 || o.duration > 600) usage("--duration must be in (0, 600] seconds");
   if (o.batch < 1 || o.batch > 500) usage("--batch must be 1..500");
 
