@@ -22,15 +22,15 @@ class InMemoryCatalogLog final : public kafka::CatalogLog {
     if (unavailable) return fail(kafka::KafkaError{kafka::KafkaErrorKind::kUnavailable, 0, "down"});
     kafka::CatalogRecord record{key, value, static_cast<std::int64_t>(records.size())};
     records.push_back(record);
-    if (onRecord_) {
-      onRecord_(record);
-      onPosition_(record.offset + 1);
-    }
+    if (!lagging) deliver();
     return record.offset;
   }
 
+  // With `lagging`, a catalog sees appended records only once it asks for the end offset (a sync),
+  // as an instance whose tail has not read another instance's writes yet.
   kafka::KafkaResult<std::int64_t> endOffset() override {
     if (unavailable) return fail(kafka::KafkaError{kafka::KafkaErrorKind::kUnavailable, 0, "down"});
+    deliver();
     return static_cast<std::int64_t>(records.size());
   }
 
@@ -38,16 +38,23 @@ class InMemoryCatalogLog final : public kafka::CatalogLog {
                     std::function<void(std::int64_t)> onPosition) override {
     onRecord_ = std::move(onRecord);
     onPosition_ = std::move(onPosition);
-    for (const auto& r : records) onRecord_(r);
-    onPosition_(static_cast<std::int64_t>(records.size()));
+    deliver();
   }
 
   void stop() override {}
 
   std::vector<kafka::CatalogRecord> records;
   bool unavailable = false;
+  bool lagging = false;
 
  private:
+  void deliver() {
+    if (!onRecord_) return;
+    for (; delivered_ < records.size(); ++delivered_) onRecord_(records[delivered_]);
+    onPosition_(static_cast<std::int64_t>(records.size()));
+  }
+
+  size_t delivered_ = 0;
   std::function<void(const kafka::CatalogRecord&)> onRecord_;
   std::function<void(std::int64_t)> onPosition_;
 };

@@ -8,6 +8,7 @@
 #include "fakes/fake_kafka.h"
 #include "fakes/fake_services.h"
 #include "streams/catalog.h"
+#include "streams/sequence_number.h"
 #include "streams/shard_limits.h"
 
 namespace kbridge::kinesis {
@@ -432,6 +433,36 @@ TEST_F(DispatcherTest, SequenceNumbersOfOtherShardsOrStreamsAreRejected) {
       {{"StreamName", "sq"}, {"ShardId", "shardId-000000000009"}, {"ShardIteratorType", "LATEST"}},
       400);
   EXPECT_EQ(unknownShard["__type"], "ResourceNotFoundException");
+}
+
+TEST_F(DispatcherTest, ASequenceNumberOfAStreamMadeAgainElsewhereIsCheckedAgainstTheCatalogTopic) {
+  call("CreateStream", {{"StreamName", "again"}, {"ShardCount", 1}});
+  const auto before = catalog_->find("again");
+  ASSERT_TRUE(before);
+  // Another instance deletes the stream and makes it again; this instance's catalog tail has not
+  // read that yet when a client of the other instance asks here.
+  streams::StreamMeta remade = *before;
+  remade.generation = before->generation + 5000;
+  remade.creationTimeMs = static_cast<std::int64_t>(remade.generation);
+  remade.shards = streams::initialShards(1, remade.generation);
+  catalogLog_->lagging = true;
+  ASSERT_TRUE(catalogLog_->append("again", std::nullopt));
+  ASSERT_TRUE(catalogLog_->append("again", streams::toCatalogJson(remade).dump()));
+  ASSERT_EQ(catalog_->find("again")->generation, before->generation);
+
+  const auto at = [&](std::uint64_t generation) {
+    return Json{{"StreamName", "again"},
+                {"ShardId", "shardId-000000000000"},
+                {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                {"StartingSequenceNumber", streams::SequenceNumber{generation, 0, 0}.toString()}};
+  };
+  auto it = call("GetShardIterator", at(remade.generation));
+  EXPECT_EQ(catalog_->find("again")->generation, remade.generation);  // looked up, not refused
+  EXPECT_EQ(call("GetRecords", {{"ShardIterator", it["ShardIterator"]}})["Records"], Json::array());
+  // Now this instance knows the new stream: a number of the old one is refused.
+  auto old = call("GetShardIterator", at(before->generation), 400);
+  EXPECT_NE(old["message"].get<std::string>().find("did not come from this stream"),
+            std::string::npos);
 }
 
 TEST_F(DispatcherTest, KafkaFailuresAreRetriableAndNeverSuccesses) {
