@@ -1,12 +1,17 @@
-// Shared by the bench programs: a log-bucketed latency histogram, a /proc sampler for the CPU and
-// RSS of a watched process, base64, and the one-line `result key=value ...` output that
-// bench/run.sh parses.
+// Shared by the bench programs: a TCP dial, a log-bucketed latency histogram, a /proc sampler for
+// the CPU and RSS of a watched process, base64, and the one-line `result key=value ...` output
+// that bench/run.sh parses.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +28,28 @@ using Clock = std::chrono::steady_clock;
 
 inline double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// A TCP connection to host:port with Nagle off and 30 s send/receive timeouts; -1 on failure.
+inline int dial(const std::string& host, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
 }
 
 // HDR-style histogram of microsecond values: exact below 128 µs, then 128 sub-buckets per power

@@ -149,28 +149,6 @@ Parse parseResponse(std::string& buf, bool eof, Response& out, bool& closeAfter)
   return Parse::kDone;
 }
 
-// A TCP connection to host:port with Nagle off and 30 s send/receive timeouts; -1 on failure.
-int dial(const std::string& host, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval tv{30, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int e = errno;
-    ::close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
-}
-
 // ---- HTTP/1.1 over a blocking, keep-alive TCP connection ---------------------------------------
 
 class HttpConn {
@@ -207,7 +185,7 @@ class HttpConn {
 
  private:
   bool connect() {
-    fd_ = dial(host_, port_);
+    fd_ = bench::dial(host_, port_);
     return fd_ >= 0;
   }
 
@@ -485,7 +463,7 @@ class RequestLoop {
   }
 
   bool connect(Conn& c) {
-    c.fd = dial(sh_.o.host, sh_.o.port);
+    c.fd = bench::dial(sh_.o.host, sh_.o.port);
     if (c.fd < 0) return false;
     ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK);
     epoll_event ev{};

@@ -254,22 +254,8 @@ class HttpClient {
 
  private:
   bool connect() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return false;
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval tv{30, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(e_.port));
-    inet_pton(AF_INET, e_.host.c_str(), &addr.sin_addr);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close();
-      return false;
-    }
-    return true;
+    fd_ = bench::dial(e_.host, e_.port);
+    return fd_ >= 0;
   }
   void close() {
     if (fd_ >= 0) ::close(fd_);
