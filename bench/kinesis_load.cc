@@ -547,11 +547,8 @@ class RequestLoop {
     }
     Response r;
     bool closeAfter = false;
-    Parse p = parseResponse(c.in, false, r, closeAfter);
-    if (p == Parse::kMore && eof) {
-      p = parseResponse(c.in, true, r, closeAfter);
-      closeAfter = true;
-    }
+    // Everything the socket had is read, so whether the peer has closed is known already.
+    const Parse p = parseResponse(c.in, eof, r, closeAfter);
     if (p == Parse::kDone) {
       if (closeAfter || eof) closeConn(c);
       return answered(c, r);
