@@ -1,6 +1,6 @@
-// Shared by the bench programs: a TCP dial, a log-bucketed latency histogram, a /proc sampler for
-// the CPU and RSS of a watched process, base64, and the one-line `result key=value ...` output
-// that bench/run.sh parses.
+// Shared by the bench programs: a TCP dial, an HTTP head scan, a log-bucketed latency histogram, a
+// /proc sampler for the CPU and RSS of a watched process, base64, and the one-line `result
+// key=value ...` output that bench/run.sh parses.
 #pragma once
 
 #include <arpa/inet.h>
@@ -11,14 +11,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -50,6 +53,39 @@ inline int dial(const std::string& host, int port) {
     return -1;
   }
   return fd;
+}
+
+inline bool iprefix(std::string_view line, std::string_view name) {
+  if (line.size() < name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+  return true;
+}
+
+// Headers of one HTTP message (request or response) found in `head` (without the final CRLFCRLF).
+struct HttpHead {
+  long long contentLength = -1;
+  bool chunked = false, close = false, expectContinue = false;
+};
+
+inline HttpHead scanHttpHead(std::string_view head) {
+  HttpHead h;
+  size_t pos = head.find("\r\n");
+  while (pos != std::string_view::npos && pos < head.size()) {
+    size_t next = head.find("\r\n", pos + 2);
+    std::string_view line =
+        head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
+    if (iprefix(line, "content-length:"))
+      h.contentLength = std::atoll(std::string(line.substr(15)).c_str());
+    else if (iprefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos)
+      h.chunked = true;
+    else if (iprefix(line, "connection:") && line.find("close") != std::string_view::npos)
+      h.close = true;
+    else if (iprefix(line, "expect:") && line.find("100") != std::string_view::npos)
+      h.expectContinue = true;
+    pos = next;
+  }
+  return h;
 }
 
 // HDR-style histogram of microsecond values: exact below 128 µs, then 128 sub-buckets per power

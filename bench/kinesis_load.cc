@@ -89,13 +89,6 @@ struct Response {
   std::string body;
 };
 
-bool iequalsPrefix(std::string_view line, std::string_view name) {
-  if (line.size() < name.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  return true;
-}
-
 enum class Parse { kMore, kDone, kBad };
 
 // Takes one whole response off the front of `buf` into `out`. kMore: `buf` holds only part of
@@ -107,24 +100,10 @@ Parse parseResponse(std::string& buf, bool eof, Response& out, bool& closeAfter)
   if (head.size() < 12 || head.substr(0, 5) != "HTTP/") return Parse::kBad;
   out.status = std::atoi(std::string(head.substr(9, 3)).c_str());
   out.body.clear();
-  long long contentLength = -1;
-  bool chunked = false;
-  closeAfter = false;
-  size_t pos = head.find("\r\n");
-  while (pos != std::string_view::npos && pos < head.size()) {
-    size_t next = head.find("\r\n", pos + 2);
-    std::string_view line =
-        head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
-    if (iequalsPrefix(line, "content-length:"))
-      contentLength = std::atoll(std::string(line.substr(15)).c_str());
-    if (iequalsPrefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos)
-      chunked = true;
-    if (iequalsPrefix(line, "connection:") && line.find("close") != std::string_view::npos)
-      closeAfter = true;
-    pos = next;
-  }
+  const bench::HttpHead h = bench::scanHttpHead(head);
+  closeAfter = h.close;
   size_t at = headerEnd + 4;
-  if (chunked) {
+  if (h.chunked) {
     for (;;) {
       size_t eol = buf.find("\r\n", at);
       if (eol == std::string::npos) return Parse::kMore;
@@ -135,10 +114,10 @@ Parse parseResponse(std::string& buf, bool eof, Response& out, bool& closeAfter)
       at += size + 2;
       if (size == 0) break;  // (no trailers expected)
     }
-  } else if (contentLength >= 0) {
-    if (buf.size() < at + static_cast<size_t>(contentLength)) return Parse::kMore;
-    out.body.assign(buf, at, static_cast<size_t>(contentLength));
-    at += static_cast<size_t>(contentLength);
+  } else if (h.contentLength >= 0) {
+    if (buf.size() < at + static_cast<size_t>(h.contentLength)) return Parse::kMore;
+    out.body.assign(buf, at, static_cast<size_t>(h.contentLength));
+    at += static_cast<size_t>(h.contentLength);
   } else {
     if (!eof) return Parse::kMore;
     out.body.assign(buf, at);

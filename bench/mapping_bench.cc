@@ -153,41 +153,8 @@ bool recvMore(int fd, std::string& buf) {
   }
 }
 
-bool iprefix(std::string_view line, std::string_view name) {
-  if (line.size() < name.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  return true;
-}
-
-// Headers of one HTTP message (request or response) found in `head` (without the final CRLFCRLF).
-struct Head {
-  long long contentLength = -1;
-  bool chunked = false, close = false, expectContinue = false;
-};
-
-Head scanHead(std::string_view head) {
-  Head h;
-  size_t pos = head.find("\r\n");
-  while (pos != std::string_view::npos && pos < head.size()) {
-    size_t next = head.find("\r\n", pos + 2);
-    std::string_view line =
-        head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
-    if (iprefix(line, "content-length:"))
-      h.contentLength = std::atoll(std::string(line.substr(15)).c_str());
-    else if (iprefix(line, "transfer-encoding:") && line.find("chunked") != std::string_view::npos)
-      h.chunked = true;
-    else if (iprefix(line, "connection:") && line.find("close") != std::string_view::npos)
-      h.close = true;
-    else if (iprefix(line, "expect:") && line.find("100") != std::string_view::npos)
-      h.expectContinue = true;
-    pos = next;
-  }
-  return h;
-}
-
 // Reads the body that follows a head ending at `at` in `buf`; returns the offset past it.
-std::optional<size_t> readBody(int fd, std::string& buf, size_t at, const Head& h,
+std::optional<size_t> readBody(int fd, std::string& buf, size_t at, const bench::HttpHead& h,
                                std::string& body, bool untilClose) {
   body.clear();
   if (h.chunked) {
@@ -270,7 +237,7 @@ class HttpClient {
     if (head.size() < 12 || head.substr(0, 5) != "HTTP/") return std::nullopt;
     Response r;
     r.status = std::atoi(std::string(head.substr(9, 3)).c_str());
-    Head h = scanHead(head);
+    bench::HttpHead h = bench::scanHttpHead(head);
     auto end = readBody(fd_, buf_, headerEnd + 4, h, r.body, true);
     if (!end) return std::nullopt;
     buf_.erase(0, *end);
@@ -390,7 +357,7 @@ class WebhookServer {
       if (!ok) break;
       std::string_view head(buf.data(), headerEnd);
       bool post = head.rfind("POST ", 0) == 0;
-      Head h = scanHead(head);
+      bench::HttpHead h = bench::scanHttpHead(head);
       if (h.expectContinue && !sendAll(fd, "HTTP/1.1 100 Continue\r\n\r\n")) break;
       auto end = readBody(fd, buf, headerEnd + 4, h, body, false);
       if (!end) break;
