@@ -4,12 +4,16 @@
 // thread) fills in its slot's result; the last report of a batch calls the batch's callback and
 // frees it. Produce calls never wait: QUEUE_FULL fails the record at once. Records reach
 // librdkafka through a SendGate per partition (send_gate.h): a partition's small records that
-// arrive while it has a request in flight wait for it and go together in the next one.
+// arrive while it has a request in flight wait for it and go together in the next one. A long
+// run of one partition's records is enqueued with the partition paused, so that it leaves whole
+// (kHeldRunRecords).
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "kafka/producer.h"
 #include "kafka/rdkafka_handle.h"
@@ -60,6 +64,20 @@ struct BatchContext {
 // thread defers; reports served by flush() on another thread answer at once.
 using Completion = std::pair<RecordSlot*, DeliveryResult>;
 thread_local std::vector<Completion>* deferredAnswers = nullptr;
+// Set while this thread runs a delivery report; sendNow() then only notes that it is wanted
+// (sendWanted), and the thread sends once the report's rd_kafka_poll (or flush) has returned.
+thread_local bool inReport = false;
+thread_local bool sendWanted = false;
+
+// Runs of at least this many records (one partition's, of one hand-over) are enqueued with the
+// partition paused. librdkafka 2.0.2 enqueues a batch record by record, and the first record
+// wakes its broker thread, which sends what is queued by then; once 5 records are in flight (its
+// idempotent window counts records, not requests) it sends nothing more to the partition until
+// that request's response, and spins meanwhile. Paused, the run is sent whole when resumed. The
+// pause and the resume are synchronous calls to librdkafka's main thread, ~0.1 ms each on the
+// benchmark machine: they pay off from ~300 records of 100 bytes, where the split became likely
+// and cost a broker round trip (figures in bench/README.md, "What limits PutRecords c=1").
+constexpr size_t kHeldRunRecords = 320;
 
 // The SendGate's limits: at most 5 sends per partition (as many as an idempotent producer's
 // requests); below 16 KiB, records arriving while their partition has a request in flight wait
@@ -109,6 +127,7 @@ class RdKafkaProducer final : public RecordProducer {
       deferredAnswers = &answers;
       while (!stopping_.load()) {
         rd_kafka_poll(rk_.get(), 100);
+        if (sendWanted) sendNow();
         for (auto& [slot, result] : answers) BatchContext::complete(slot, std::move(result));
         answers.clear();
       }
@@ -155,19 +174,23 @@ class RdKafkaProducer final : public RecordProducer {
 
   // rd_kafka_flush serves delivery reports itself, concurrently with the poll thread; both paths
   // call the same callback, which is safe. Records held in the gate are handed over by the report
-  // of the send they wait for, so they are counted before librdkafka's queue can look empty.
+  // of the send they wait for, so they are counted before librdkafka's queue can look empty. A
+  // run handed over by a report served here waits for the next slice's wake-up (sendNow).
   void flush(std::chrono::milliseconds timeout) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     do {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      rd_kafka_flush(rk_.get(), static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
-    } while (gate_.held() > 0 && std::chrono::steady_clock::now() < deadline);
+      rd_kafka_flush(rk_.get(), static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 10)));
+      sendWanted = false;
+    } while ((rd_kafka_outq_len(rk_.get()) > 0 || gate_.held() > 0) &&
+             std::chrono::steady_clock::now() < deadline);
   }
 
  private:
   static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
     auto* self = static_cast<RdKafkaProducer*>(opaque);
+    const bool nested = std::exchange(inReport, true);
     auto* slot = static_cast<RecordSlot*>(msg->_private);
     Gate::Send* send = slot->send;  // read before the slot's batch may be freed
     DeliveryResult result;
@@ -187,7 +210,48 @@ class RdKafkaProducer final : public RecordProducer {
     } else {
       BatchContext::complete(slot, std::move(result));
     }
+    inReport = nested;
   }
+
+  // Has librdkafka's broker threads send what is queued: resuming a partition does not wake
+  // them, and rd_kafka_flush does (its documented use: queued messages are sent at once); with
+  // no wait it otherwise only serves the reports that are ready, as rd_kafka_poll(0) would.
+  // Never from inside a report: flushing there would serve reports within a report.
+  void sendNow() {
+    if (inReport) {
+      sendWanted = true;
+      return;
+    }
+    do {
+      sendWanted = false;
+      rd_kafka_flush(rk_.get(), 0);
+    } while (sendWanted);
+  }
+
+  // One partition paused for the life of the hold, so that what is enqueued meanwhile leaves in
+  // one request once it ends (kHeldRunRecords). Pausing and resuming are counted by nobody: if
+  // two threads hold the same partition at once, the first to end resumes it for both, and the
+  // other's records may leave in two requests, as without a hold.
+  class PartitionHold {
+   public:
+    PartitionHold(RdKafkaProducer& producer, const std::string& topic, std::int32_t partition)
+        : producer_(producer), list_(rd_kafka_topic_partition_list_new(1)) {
+      rd_kafka_topic_partition_list_add(list_.get(), topic.c_str(), partition);
+      rd_kafka_pause_partitions(producer_.rk_.get(), list_.get());
+    }
+    PartitionHold(const PartitionHold&) = delete;
+    PartitionHold& operator=(const PartitionHold&) = delete;
+    ~PartitionHold() {
+      // A partition librdkafka does not know yet was not paused (its error says so); resuming
+      // it is as harmless.
+      rd_kafka_resume_partitions(producer_.rk_.get(), list_.get());
+      producer_.sendNow();
+    }
+
+   private:
+    RdKafkaProducer& producer_;
+    RdPartitionListPtr list_;
+  };
 
   // Hands the records of `work` to librdkafka under its send, and goes on with what the gate
   // gives back while sends end at once (every record refused by librdkafka). Records without a
@@ -215,13 +279,13 @@ class RdKafkaProducer final : public RecordProducer {
 
   // Enqueues one partition's records, in order; completes those librdkafka refuses at once (they
   // get no report) and returns how many. Runs without headers go through one
-  // rd_kafka_produce_batch each (one call instead of one per record). librdkafka 2.0.2 still
-  // enqueues it record by record, and its broker thread, woken by the first record, may send a
-  // large run in two requests (bench/README.md "What limits PutRecords c=1"). Records with
-  // headers (ExplicitHashKey), which produce_batch cannot carry, go through producev. No
-  // RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
+  // rd_kafka_produce_batch each (one call instead of one per record); a long one is held
+  // (kHeldRunRecords). Records with headers (ExplicitHashKey), which produce_batch cannot carry,
+  // go through producev. No RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
   size_t enqueue(const std::string& topicName, std::int32_t partition,
                  const std::vector<RecordSlot*>& items) {
+    std::optional<PartitionHold> hold;
+    if (items.size() >= kHeldRunRecords) hold.emplace(*this, topicName, partition);
     size_t refused = 0;
     auto refuse = [&](RecordSlot* slot, rd_kafka_resp_err_t err) {
       BatchContext::complete(slot, DeliveryResult{makeKafkaError(err, ""), -1});

@@ -10,6 +10,8 @@ exceed 5 MiB, as moto's tests/test_kinesis/test_kinesis_stream_limits.py (getmot
 it; exactly 5 MiB passes.
 """
 import re
+import threading
+import time
 
 import pytest
 
@@ -190,3 +192,44 @@ def test_read_back_in_order(kbridge, new_stream):
                 if res["ShardId"] == shard_id(shard)]
         got, _ = read_records(kbridge, shard_iterator(kbridge, name, shard), len(want))
         assert [record_tuple(r) for r in got] == want
+
+
+def test_long_runs_to_one_shard_leave_at_once(kbridge, kafka_bootstrap, new_stream):
+    """500 records to one shard are a run long enough for the producer to enqueue with the
+    partition paused and to wake librdkafka's broker thread when it resumes it: 20 calls in a
+    row answer at once (without the wake-up each would wait ~1 s for the thread's next idle
+    wake-up), and calls from three clients at once, holding the same partition, all land in
+    Kafka, each call's records in its order."""
+    name = new_stream(shards=1, prefix="put-records-long")
+    started = time.monotonic()
+    for call_no in range(20):
+        put_ok(kbridge, name, [(f"k{i}", bytes([call_no]) * 100) for i in range(500)])
+    assert time.monotonic() - started < 2.5
+
+    answers, errors = {}, []
+
+    def client(n):
+        try:
+            for call_no in range(3):
+                records = [(f"c{n}-{i}", f"{n}:{call_no}:{i}".encode()) for i in range(500)]
+                answers[(n, call_no)] = (records, put_ok(kbridge, name, records))
+        except Exception as e:  # noqa: BLE001 - reported below, with the client
+            errors.append((n, e))
+
+    # Runs of 8 KiB: while another client's run is in flight, the gate holds them and the
+    # delivery report of that run hands them over, on librdkafka's poll thread.
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(3)]
+    started = time.monotonic()
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join()
+    assert not errors, errors
+    assert time.monotonic() - started < 2.5
+    kafka = kafka_partition_records(kafka_bootstrap, name, [0])[0]
+    assert len(kafka) == 20 * 500 + 9 * 500
+    for records, results in answers.values():
+        offsets = [decode_sequence(r["SequenceNumber"])[2] for r in results]
+        assert offsets == sorted(offsets)
+        for (key, data), offset in zip(records, offsets):
+            assert kafka[offset] == (key.encode(), data)
