@@ -229,9 +229,10 @@ class RdKafkaProducer final : public RecordProducer {
   }
 
   // One partition paused for the life of the hold, so that what is enqueued meanwhile leaves in
-  // one request once it ends (kHeldRunRecords). Pausing and resuming are counted by nobody: if
-  // two threads hold the same partition at once, the first to end resumes it for both, and the
-  // other's records may leave in two requests, as without a hold.
+  // one request once it ends (kHeldRunRecords). Only a send that found its partition idle holds
+  // it, so holds of one partition do not overlap in practice: pauses and resumes are not counted,
+  // and a partition paused by one thread while another's hold ends would be resumed early (its
+  // records would then leave in two requests, as without a hold).
   class PartitionHold {
    public:
     PartitionHold(RdKafkaProducer& producer, const std::string& topic, std::int32_t partition)
@@ -271,7 +272,7 @@ class RdKafkaProducer final : public RecordProducer {
       }
       Gate::Send* send = work.send;
       for (auto* slot : work.items) slot->send = send;
-      const size_t refused = enqueue(work.topic, work.partition, work.items);
+      const size_t refused = enqueue(work.topic, work.partition, work.items, work.alone);
       if (refused == 0 || !gate_.delivered(send, refused, false)) return;
       work = gate_.finish(send);
     }
@@ -280,12 +281,14 @@ class RdKafkaProducer final : public RecordProducer {
   // Enqueues one partition's records, in order; completes those librdkafka refuses at once (they
   // get no report) and returns how many. Runs without headers go through one
   // rd_kafka_produce_batch each (one call instead of one per record); a long one is held
-  // (kHeldRunRecords). Records with headers (ExplicitHashKey), which produce_batch cannot carry,
-  // go through producev. No RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
+  // (kHeldRunRecords) when it is the partition's only send (`alone`): behind another send, it
+  // waits for that one's response anyway, and is whole by then. Records with headers
+  // (ExplicitHashKey), which produce_batch cannot carry, go through producev. No
+  // RD_KAFKA_MSG_F_COPY: values stay in their batch until their reports.
   size_t enqueue(const std::string& topicName, std::int32_t partition,
-                 const std::vector<RecordSlot*>& items) {
+                 const std::vector<RecordSlot*>& items, bool alone) {
     std::optional<PartitionHold> hold;
-    if (items.size() >= kHeldRunRecords) hold.emplace(*this, topicName, partition);
+    if (alone && items.size() >= kHeldRunRecords) hold.emplace(*this, topicName, partition);
     size_t refused = 0;
     auto refuse = [&](RecordSlot* slot, rd_kafka_resp_err_t err) {
       BatchContext::complete(slot, DeliveryResult{makeKafkaError(err, ""), -1});

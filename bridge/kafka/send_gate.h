@@ -70,12 +70,14 @@ class SendGate {
   // holds its maximum; the caller fails them as a full queue); from finish(), the send had timed
   // out, and the caller fails the partition's held records with the same error instead of making
   // them wait out a timeout of their own behind it.
+  // `alone`: the send is the partition's only one in flight (it found the partition idle).
   struct Next {
     std::string topic;
     std::int32_t partition = 0;
     std::vector<Item> items;
     Send* send = nullptr;
     bool refused = false;
+    bool alone = false;
   };
 
   // Offers `items` (non-empty, in order; `bytes` in all) for one partition. They go at once when
@@ -83,12 +85,13 @@ class SendGate {
   // go together if that makes them large enough and a send is free.
   Next offer(const std::string& topic, std::int32_t partition, std::vector<Item> items,
              std::size_t bytes) {
-    Next next{topic, partition, {}, nullptr, false};
+    Next next{topic, partition, {}, nullptr, false, false};
     std::lock_guard lock(mutex_);
     const auto it = partitions_.try_emplace({topic, partition}).first;
     Partition& p = it->second;
     if (p.inFlight == 0 ||
         (p.inFlight < maxInFlight_ && p.held.empty() && bytes >= parallelBytes_)) {
+      next.alone = p.inFlight == 0;
       ++p.inFlight;
       next.send = new Send{it, items.size()};
       next.items = std::move(items);
@@ -149,6 +152,7 @@ class SendGate {
     p.heldBytes = 0;
     held_ -= next.items.size();
     if (!send) return;
+    next.alone = p.inFlight == 0;
     ++p.inFlight;
     next.send = new Send{it, next.items.size()};
   }

@@ -95,6 +95,29 @@ TEST(SendGateTest, HeldRecordsGoOnceTheyAddUpToTheParallelSize) {
   finish(gate, next.send, 2);
 }
 
+TEST(SendGateTest, OnlyASendThatFindsItsPartitionIdleIsAlone) {
+  Gate gate(5, kParallel, kNoBudget);
+  auto first = offer(gate, {1}, kParallel);
+  ASSERT_NE(first.send, nullptr);
+  EXPECT_TRUE(first.alone);
+  auto parallel = offer(gate, {2}, kParallel);  // large: goes beside the first
+  ASSERT_NE(parallel.send, nullptr);
+  EXPECT_FALSE(parallel.alone);
+  EXPECT_EQ(offer(gate, {3}, 10).send, nullptr);  // small: held
+  // The held record goes when a send ends, while the other is still in flight.
+  auto behindOne = finish(gate, first.send, 1);
+  ASSERT_NE(behindOne.send, nullptr);
+  EXPECT_FALSE(behindOne.alone);
+  EXPECT_TRUE(finish(gate, parallel.send, 1).items.empty());
+  // Held records handed over by the partition's last send find it idle.
+  EXPECT_EQ(offer(gate, {4}, 10).send, nullptr);
+  auto last = finish(gate, behindOne.send, 1);
+  ASSERT_NE(last.send, nullptr);
+  EXPECT_EQ(last.items, (std::vector<int>{4}));
+  EXPECT_TRUE(last.alone);
+  EXPECT_TRUE(finish(gate, last.send, 1).items.empty());
+}
+
 TEST(SendGateTest, PartitionsAreIndependent) {
   Gate gate(5, kParallel, kNoBudget);
   auto a = gate.offer("t", 0, {1}, 10);
