@@ -195,11 +195,11 @@ def test_read_back_in_order(kbridge, new_stream):
 
 
 def test_long_runs_to_one_shard_leave_at_once(kbridge, kafka_bootstrap, new_stream):
-    """500 records to one shard are a run long enough for the producer to enqueue with the
+    """500 records to an idle shard are a run long enough for the producer to enqueue with the
     partition paused and to wake librdkafka's broker thread when it resumes it: 20 calls in a
     row answer at once (without the wake-up each would wait ~1 s for the thread's next idle
-    wake-up), and calls from three clients at once, holding the same partition, all land in
-    Kafka, each call's records in its order."""
+    wake-up). Calls from three clients at once answer at once too, the runs handed over from the
+    poll thread included, and all land in Kafka, each call's records in its order."""
     name = new_stream(shards=1, prefix="put-records-long")
     started = time.monotonic()
     for call_no in range(20):
