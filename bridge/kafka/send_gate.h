@@ -91,10 +91,8 @@ class SendGate {
     Partition& p = it->second;
     if (p.inFlight == 0 ||
         (p.inFlight < maxInFlight_ && p.held.empty() && bytes >= parallelBytes_)) {
-      next.alone = p.inFlight == 0;
-      ++p.inFlight;
-      next.send = new Send{it, items.size()};
       next.items = std::move(items);
+      startSend(it, next);
       return next;
     }
     if (heldBytes_ + bytes > maxHeldBytes_) {
@@ -151,9 +149,13 @@ class SendGate {
     heldBytes_ -= p.heldBytes;
     p.heldBytes = 0;
     held_ -= next.items.size();
-    if (!send) return;
-    next.alone = p.inFlight == 0;
-    ++p.inFlight;
+    if (send) startSend(it, next);
+  }
+
+  // Starts a send of `next.items` on the partition.
+  void startSend(typename Partitions::iterator it, Next& next) {
+    next.alone = it->second.inFlight == 0;
+    ++it->second.inFlight;
     next.send = new Send{it, next.items.size()};
   }
 
