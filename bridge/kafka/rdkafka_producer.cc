@@ -76,7 +76,7 @@ thread_local bool sendWanted = false;
 // that request's response, and spins meanwhile. Paused, the run is sent whole when resumed. The
 // pause and the resume are synchronous calls to librdkafka's main thread, ~0.1 ms each on the
 // benchmark machine: they pay off from ~300 records of 100 bytes, where the split became likely
-// and cost a broker round trip (figures in bench/README.md, "What limits PutRecords c=1").
+// and cost a broker round trip (figures in bench/README.md, "Last run": the partition hold).
 constexpr size_t kHeldRunRecords = 320;
 
 // The SendGate's limits: at most 5 sends per partition (as many as an idempotent producer's
